@@ -1,0 +1,133 @@
+/* capacity.h - the capacity and cost model of SPEC §3-4, shared by check,
+ * rebalance, place and whatif. (verify deliberately re-derives the rules on
+ * its own; it is the oracle.)
+ *
+ * An rp_reef_use holds the shared-tier load of one reef per metric and slot,
+ * so adding or removing an instance costs O(metrics x slots) and a candidate
+ * move is evaluated without modifying anything. Callers own rp_reef_use
+ * values; rp_use_free releases the arrays inside (a zeroed one is a no-op). */
+#ifndef RP_CAPACITY_H
+#define RP_CAPACITY_H
+
+#include "fleet.h"
+
+/* Floating-point slack when comparing a load with a limit. */
+#define RP_EPS 1e-9
+
+/* Dedicated sizes of one instance: db single-DB SKU index, node-pool node
+ * count, premium share GiB. A tier that is shared has size -1 / 0. */
+typedef struct rp_ded {
+    int db_sku;
+    int nodes;
+    int share_gb;
+} rp_ded;
+
+/* Cheapest feasible dedicated size per rule 8, or -1 when nothing fits
+ * (then the instance cannot use that tier dedicated). */
+int rp_size_ded_db(const rp_fleet *f, size_t i);
+int rp_size_ded_nodes(const rp_fleet *f, size_t i, int template_idx);
+int rp_size_ded_share(const rp_fleet *f, size_t i, int template_idx);
+/* Monthly price of a dedicated tier at a size (tier RP_TIER_*). */
+double rp_ded_price(const rp_fleet *f, int tier, int template_idx, int size);
+/* Fills d with the cheapest size for each dedicated tier in tier[]; returns
+ * the tier index that cannot be sized, or -1 when all fit. */
+int rp_ded_fill(const rp_fleet *f, size_t i, int template_idx, const uint8_t tier[RP_NTIERS],
+                rp_ded *d);
+/* Sum of the prices of the dedicated tiers in d. */
+double rp_ded_cost(const rp_fleet *f, int template_idx, const uint8_t tier[RP_NTIERS],
+                   const rp_ded *d);
+
+/* Which rule a reef breaks, with the metric and slot when they apply. */
+enum rp_rule {
+    RP_RULE_NONE = 0,
+    RP_RULE_DB_COMPUTE = 1, /* rule 1 */
+    RP_RULE_DB_STORAGE,     /* rule 2 */
+    RP_RULE_MAX_DBS,        /* rule 3 count */
+    RP_RULE_PER_DB_MAX,     /* rule 3 per-db */
+    RP_RULE_CPU,            /* rule 4 cpu */
+    RP_RULE_MEMORY,         /* rule 4 memory */
+    RP_RULE_PODS,           /* rule 4 pods */
+    RP_RULE_MIN_NODES,      /* rule 4 min */
+    RP_RULE_MAX_NODES,      /* rule 5 */
+    RP_RULE_SHARE_GB,       /* rule 6 */
+    RP_RULE_SHARE_IOPS,     /* rule 6 */
+    RP_RULE_MAX_INSTANCES,  /* rule 7 */
+    RP_RULE_GROUP,          /* rule 7 */
+    RP_RULE_REGION,         /* rule 7 */
+    RP_RULE_DEDICATED,      /* rule 8: no dedicated size fits */
+    RP_RULE_STATE,          /* rule 9 */
+    RP_RULE_NO_SKU          /* no pool SKU / node count fits at all */
+};
+
+typedef struct rp_violation {
+    int rule;   /* enum rp_rule */
+    int metric; /* -1 when not a per-metric rule */
+    int slot;   /* -1 when not per slot */
+    double value, limit;
+} rp_violation;
+
+/* "rule 1 db_compute at slot 37: 12.4 > 11.2" style text into buf. */
+const char *rp_violation_str(const rp_violation *v, char *buf, size_t n);
+/* Short name of a rule: "db_compute", "max_dbs", ... */
+const char *rp_rule_name(int rule);
+
+typedef struct rp_reef_use {
+    int slots;
+    double *sum;               /* [RP_NMETRICS * slots], shared tiers only */
+    double peak[RP_NMETRICS];  /* max over slots of sum, kept current */
+    int peak_slot[RP_NMETRICS];
+    double share_gb_peaks;     /* Σ peak share_gb over shared storage (cost basis) */
+    int n;                     /* instances in the reef */
+    int n_shared[RP_NTIERS];   /* instances with that tier shared */
+    int ded_nodes;             /* Σ nodes of dedicated node pools */
+    double ded_cost;           /* Σ prices of dedicated tiers */
+    int *over_per_db;          /* [npools]: shared dbs whose peak exceeds pool k's per_db_max */
+} rp_reef_use;
+
+void rp_use_init(rp_reef_use *u, const rp_fleet *f);
+void rp_use_free(rp_reef_use *u);
+void rp_use_clear(rp_reef_use *u, const rp_fleet *f);
+void rp_use_copy(rp_reef_use *dst, const rp_reef_use *src, const rp_fleet *f);
+
+/* Adds (sign +1) or removes (sign -1) instance i with tiers and dedicated
+ * sizes; template_idx prices the dedicated tiers. */
+void rp_use_add(rp_reef_use *u, const rp_fleet *f, size_t i, int template_idx,
+                const uint8_t tier[RP_NTIERS], const rp_ded *d, int sign);
+
+/* The cheapest pool SKU and node count for this load: returns 0 and fills
+ * pool/nodes, or returns the rule that no SKU or node count can satisfy and
+ * fills v. An empty reef gets the cheapest pool and min_nodes. */
+int rp_use_size(const rp_reef_use *u, const rp_fleet *f, int template_idx, int *pool,
+                int *nodes, rp_violation *v);
+
+/* Checks rules 1-6 and the instance count of rule 7 for a fixed pool and node
+ * count. Returns RP_RULE_NONE or the first broken rule (v filled with the
+ * metric and the worst slot). */
+int rp_use_check(const rp_reef_use *u, const rp_fleet *f, int template_idx, int pool, int nodes,
+                 rp_violation *v);
+
+/* Monthly cost of an open reef at pool/nodes (SPEC §4), dedicated tiers included. */
+double rp_use_cost(const rp_reef_use *u, const rp_fleet *f, int template_idx, int pool,
+                   int nodes);
+
+/* Peaks of the shared sums if instance i (tiers as given) were added
+ * (sign +1) or removed (sign -1), without modifying u. */
+void rp_use_peak_with(const rp_reef_use *u, const rp_fleet *f, size_t i,
+                      const uint8_t tier[RP_NTIERS], int sign, double peak[RP_NMETRICS]);
+
+/* Cheapest pool and nodes given peaks and counts (the sizing core used by
+ * rp_use_size and by move evaluation). over_per_db_extra: 1 if an extra
+ * shared db with peak db_peak must also fit under per_db_max, else 0. */
+int rp_size_for(const rp_fleet *f, int template_idx, const double peak[RP_NMETRICS],
+                const int n_shared[RP_NTIERS], int n, int ded_nodes, const int *over_per_db,
+                double extra_db_peak, int *pool, int *nodes, rp_violation *v);
+
+/* The current state's monthly cost per SPEC §4: every reef at its stated
+ * pool and nodes, each dedicated tier at its cheapest size. */
+double rp_fleet_current_cost(const rp_fleet *f);
+
+/* Builds the usage of every reef in the current placement into
+ * uses[nreefs] (caller allocates the array; each is initialised here). */
+void rp_fleet_current_use(const rp_fleet *f, rp_reef_use *uses);
+
+#endif
