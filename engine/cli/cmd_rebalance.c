@@ -1,8 +1,219 @@
+/* reefplan rebalance FLEET [-o plan.json] [options]: the target placement of
+ * least objective and the ordered actions that reach it. */
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audit.h"
 #include "cli.h"
+#include "log.h"
+#include "solver.h"
+
+/* One table: option, value kind, default, bounds, help. */
+#define REBALANCE_OPTIONS(X)                                                               \
+    X(time_limit, "--time-limit", 30, 0.1, 86400, "seconds of search (wall time)")          \
+    X(seed, "--seed", 1, 0, 4e18, "random seed; same input and seed give the same plan")   \
+    X(move_budget, "--move-budget", -2, -1, 1e9,                                            \
+      "instances that may change reef (-1 unlimited; default: fleet.json)")                 \
+    X(max_concurrent, "--max-concurrent", 4, 1, 1000, "migrations per reef in one wave")    \
+    X(iterations, "--iterations", 0, 0, 1e12, "search iterations (0: scaled to the fleet)")
+
+typedef struct opts {
+#define X(name, flag, def, lo, hi, help) double name;
+    REBALANCE_OPTIONS(X)
+#undef X
+    const char *dir, *out;
+    bool json, explain, peak_profiles;
+    int verbose;
+} opts;
+
+static int usage_help(void)
+{
+    fprintf(stderr, "usage: reefplan rebalance FLEET [-o plan.json] [--json] [--explain] "
+                    "[--peak-profiles] [-v]\n");
+#define X(name, flag, def, lo, hi, help) fprintf(stderr, "  %-18s %s (default %g)\n", flag, help, (double)def);
+    REBALANCE_OPTIONS(X)
+#undef X
+    return RP_EXIT_USAGE;
+}
+
+static int parse(int argc, char **argv, opts *o)
+{
+    *o = (opts){0};
+#define X(name, flag, def, lo, hi, help) o->name = def;
+    REBALANCE_OPTIONS(X)
+#undef X
+    for (int k = 1; k < argc; k++) {
+        const char *a = argv[k];
+        bool matched = false;
+#define X(name, flag, def, lo, hi, help)                                                   \
+    if (!matched && !strcmp(a, flag)) {                                                    \
+        matched = true;                                                                    \
+        if (rp_cli_double("rebalance", flag, k + 1 < argc ? argv[++k] : NULL, lo, hi,      \
+                          &o->name) < 0)                                                   \
+            return -1;                                                                     \
+    }
+        REBALANCE_OPTIONS(X)
+#undef X
+        if (matched)
+            continue;
+        if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+            if (k + 1 >= argc)
+                return rp_cli_usage("rebalance", "-o needs a file name"), -1;
+            o->out = argv[++k];
+        } else if (!strcmp(a, "--json")) {
+            o->json = true;
+        } else if (!strcmp(a, "--explain")) {
+            o->explain = true;
+        } else if (!strcmp(a, "--peak-profiles")) {
+            o->peak_profiles = true;
+        } else if (!strcmp(a, "-v")) {
+            o->verbose++;
+        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            return usage_help(), -1;
+        } else if (a[0] == '-') {
+            return rp_cli_usage("rebalance", "unknown option '%s'", a), -1;
+        } else if (!o->dir) {
+            o->dir = a;
+        } else {
+            return rp_cli_usage("rebalance", "unexpected argument '%s'", a), -1;
+        }
+    }
+    if (!o->dir)
+        return usage_help(), -1;
+    if (o->move_budget != floor(o->move_budget) || o->seed != floor(o->seed))
+        return rp_cli_usage("rebalance", "--seed and --move-budget take whole numbers"), -1;
+    return 0;
+}
+
+static char *settings_echo(const rp_fleet *f, const opts *o, int budget)
+{
+    json_t *j = json_object();
+#define X(name, flag, def, lo, hi, help) json_object_set_new(j, #name, json_real(o->name));
+    REBALANCE_OPTIONS(X)
+#undef X
+    json_object_set_new(j, "move_budget", json_integer(budget));
+    json_object_set_new(j, "peak_profiles", json_boolean(o->peak_profiles));
+    json_object_set_new(j, "slots", json_integer(f->set.slots));
+    json_object_set_new(j, "quantile", json_real(f->set.quantile));
+    char *s = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    return s;
+}
+
+static void print_summary(const rp_fleet *f, const rp_plan *p)
+{
+    const rp_plan_summary *s = &p->sum;
+    fprintf(stderr,
+            "rebalance: cost %.2f -> %.2f %s/month (%+.1f%%), objective %.2f, lower bound %.2f\n"
+            "rebalance: %d moves, %d tier changes, %d reefs opened, %d deleted, %zu actions, "
+            "%.2f s\n",
+            s->cost_before, s->cost_after, f->cat->currency,
+            s->cost_before > 0 ? 100 * (s->cost_after - s->cost_before) / s->cost_before : 0,
+            s->objective, s->lower_bound, s->moves, s->tier_changes, s->reefs_opened,
+            s->reefs_deleted, p->nact, s->solve_seconds);
+    for (size_t k = 0; k < p->nunplaced; k++)
+        fprintf(stderr, "rebalance: unplaced %s: %s\n", f->inst[p->unplaced[k].inst].id,
+                p->unplaced[k].reason);
+    if (p->ndeferred)
+        fprintf(stderr, "rebalance: %zu instance(s) left in draining reefs (deferred)\n",
+                p->ndeferred);
+}
+
+/* Per-reef before/after with utilisation at the tightest hour. */
+static void print_explain(const rp_fleet *f, const rp_plan *p)
+{
+    rp_audit_report before;
+    rp_audit_run(f, &before);
+    fprintf(stderr, "\n%-14s %-9s %5s %5s %-12s %-12s %5s %5s %7s %7s\n", "reef", "state", "inst",
+            "->", "pool", "->", "nodes", "->", "util", "->");
+    for (size_t r = 0; r < p->nreefs; r++) {
+        const rp_plan_reef *pr = &p->reefs[r];
+        int fr = pr->fleet_reef;
+        double ub = 0, ua = 0;
+        for (int m = 0; m < RP_NMETRICS; m++) {
+            if (fr >= 0 && before.reefs[fr].util[m] > ub)
+                ub = before.reefs[fr].util[m];
+            if (pr->peak_util[m] > ua)
+                ua = pr->peak_util[m];
+        }
+        int ninst = 0;
+        for (size_t k = 0; k < p->nplace; k++)
+            ninst += p->place[k].reef == (int)r;
+        fprintf(stderr, "%-14s %-9s %5d %5d %-12s %-12s %5d %5d %6.0f%% %6.0f%%\n", pr->name,
+                pr->created ? "new" : pr->deleted ? "deleted" : rp_reef_state_names[f->reefs[fr].state],
+                fr >= 0 ? before.reefs[fr].instances : 0, ninst,
+                fr >= 0 ? f->cat->pools[f->reefs[fr].pool].sku : "-",
+                pr->deleted ? "-" : f->cat->pools[pr->pool].sku, fr >= 0 ? f->reefs[fr].nodes : 0,
+                pr->deleted ? 0 : pr->nodes, 100 * ub, 100 * ua);
+    }
+    fprintf(stderr, "(util: highest share of any capacity at its tightest hour, headroom "
+                    "included; before at the stated sizes, after at the plan's)\n");
+    rp_audit_report_free(&before);
+}
+
+static char *summary_json(const rp_plan *p)
+{
+    const rp_plan_summary *s = &p->sum;
+    json_t *j = json_pack("{s:f, s:f, s:f, s:f, s:i, s:i, s:i, s:i, s:i, s:I, s:I, s:f}",
+                          "cost_before", s->cost_before, "cost_after", s->cost_after,
+                          "objective", s->objective, "lower_bound", s->lower_bound, "moves",
+                          s->moves, "tier_changes", s->tier_changes, "reefs_opened",
+                          s->reefs_opened, "reefs_deleted", s->reefs_deleted, "unplaced",
+                          s->unplaced, "deferred", (json_int_t)p->ndeferred, "actions",
+                          (json_int_t)p->nact, "solve_seconds", s->solve_seconds);
+    char *out = json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+    json_decref(j);
+    return out;
+}
 
 int cmd_rebalance(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return rp_cli_usage("rebalance", "not available in this build yet");
+    opts o;
+    if (parse(argc, argv, &o) < 0)
+        return RP_EXIT_USAGE;
+    rp_cli_log_init(o.verbose);
+    rp_fleet *f;
+    rp_error err;
+    if (rp_fleet_load(o.dir, &f, &err) < 0)
+        return rp_cli_error(&err);
+    rp_plan *p = rp_plan_new();
+    if (rp_fleet_fingerprint(f, p->fingerprint, &err) < 0) {
+        rp_plan_free(p);
+        rp_fleet_free(f);
+        return rp_cli_error(&err);
+    }
+    if (o.peak_profiles)
+        rp_fleet_flatten_peaks(f);
+    rp_solve_opts so = {o.time_limit, (uint64_t)o.seed, (int)o.move_budget, (long)o.iterations};
+    rp_solver *s = rp_solver_new(f, &so);
+    rp_solver_run(s);
+    rp_solver_to_plan(s, p);
+    rp_solver_free(s);
+    rp_plan_sequence(f, p, (int)o.max_concurrent);
+    p->settings_json = settings_echo(f, &o, (int)(o.move_budget >= -1 ? o.move_budget
+                                                                      : f->set.move_budget));
+    char *text = rp_plan_to_json(p, f);
+    int rc = RP_EXIT_OK;
+    if (o.out || !o.json) {
+        if (rp_cli_output(o.out, text) < 0)
+            rc = RP_EXIT_FAIL;
+    }
+    free(text);
+    if (rc == RP_EXIT_OK && o.json) {
+        char *sj = summary_json(p);
+        char *line = rp_xasprintf("%s\n", sj);
+        if (rp_cli_output(NULL, line) < 0)
+            rc = RP_EXIT_FAIL;
+        free(sj);
+        free(line);
+    }
+    print_summary(f, p);
+    if (o.explain)
+        print_explain(f, p);
+    rp_plan_free(p);
+    rp_fleet_free(f);
+    return rc;
 }

@@ -12,7 +12,20 @@
 #include "fleet.h"
 
 /* Floating-point slack when comparing a load with a limit. */
-#define RP_EPS 1e-9
+#define RP_EPS 1e-6
+
+/* Whether a load fits under a limit, with RP_EPS slack (absolute below 1,
+ * relative above) so a value exactly at a limit passes. Every capacity
+ * comparison in the engine should use this one test. */
+static inline bool rp_fits(double value, double limit)
+{
+    double a = limit < 0 ? -limit : limit;
+    return value <= limit + RP_EPS * (a > 1.0 ? a : 1.0);
+}
+
+/* The tier whose shared/dedicated choice decides where a metric loads:
+ * db metrics -> RP_TIER_DB, cpu/memory -> RP_TIER_COMPUTE, share -> STORAGE. */
+extern const int rp_metric_tier[RP_NMETRICS];
 
 /* Dedicated sizes of one instance: db single-DB SKU index, node-pool node
  * count, premium share GiB. A tier that is shared has size -1 / 0. */
@@ -33,7 +46,12 @@ double rp_ded_price(const rp_fleet *f, int tier, int template_idx, int size);
  * the tier index that cannot be sized, or -1 when all fit. */
 int rp_ded_fill(const rp_fleet *f, size_t i, int template_idx, const uint8_t tier[RP_NTIERS],
                 rp_ded *d);
-/* Sum of the prices of the dedicated tiers in d. */
+/* As rp_ded_fill, but a tier that cannot be sized gets the largest size
+ * (largest single DB, max_nodes nodes, max_gb GiB) so the current state can
+ * still be priced; returns the first such tier, or -1. */
+int rp_ded_fill_or_largest(const rp_fleet *f, size_t i, int template_idx,
+                           const uint8_t tier[RP_NTIERS], rp_ded *d);
+/* Sum of the prices of the dedicated tiers in d (0 when d is NULL). */
 double rp_ded_cost(const rp_fleet *f, int template_idx, const uint8_t tier[RP_NTIERS],
                    const rp_ded *d);
 
@@ -84,19 +102,27 @@ typedef struct rp_reef_use {
     int *over_per_db;          /* [npools]: shared dbs whose peak exceeds pool k's per_db_max */
 } rp_reef_use;
 
+/* init: an empty use for f (u's old contents are ignored, not freed).
+ * clear: back to empty, keeping the arrays. copy: dst (initialised or
+ * zeroed) becomes an independent copy of src. */
 void rp_use_init(rp_reef_use *u, const rp_fleet *f);
 void rp_use_free(rp_reef_use *u);
 void rp_use_clear(rp_reef_use *u, const rp_fleet *f);
 void rp_use_copy(rp_reef_use *dst, const rp_reef_use *src, const rp_fleet *f);
 
 /* Adds (sign +1) or removes (sign -1) instance i with tiers and dedicated
- * sizes; template_idx prices the dedicated tiers. */
+ * sizes (d may be NULL when no tier is dedicated); template_idx prices the
+ * dedicated tiers. Removal must mirror an earlier add. Sums of float
+ * profiles are exact in double for values of similar magnitude, so add then
+ * remove restores sums and peaks bit for bit; a tier left with no shared
+ * instance is reset to exact zeros. */
 void rp_use_add(rp_reef_use *u, const rp_fleet *f, size_t i, int template_idx,
                 const uint8_t tier[RP_NTIERS], const rp_ded *d, int sign);
 
 /* The cheapest pool SKU and node count for this load: returns 0 and fills
  * pool/nodes, or returns the rule that no SKU or node count can satisfy and
- * fills v. An empty reef gets the cheapest pool and min_nodes. */
+ * fills v (a per-slot rule carries the metric's peak slot). An empty reef
+ * gets the cheapest pool and min_nodes. */
 int rp_use_size(const rp_reef_use *u, const rp_fleet *f, int template_idx, int *pool,
                 int *nodes, rp_violation *v);
 
@@ -116,14 +142,27 @@ void rp_use_peak_with(const rp_reef_use *u, const rp_fleet *f, size_t i,
                       const uint8_t tier[RP_NTIERS], int sign, double peak[RP_NMETRICS]);
 
 /* Cheapest pool and nodes given peaks and counts (the sizing core used by
- * rp_use_size and by move evaluation). over_per_db_extra: 1 if an extra
- * shared db with peak db_peak must also fit under per_db_max, else 0. */
+ * rp_use_size and by move evaluation). over_per_db: per pool, shared dbs
+ * already above its per_db_max (NULL = none). extra_db_peak: db_compute
+ * peak of one more shared db that must also fit under per_db_max (<= 0 for
+ * none). Checks rule 6 and the instance count first (not sizable), then the
+ * pools in price order; when none fits, returns the first rule the LARGEST
+ * pool breaks. Node count: max(min_nodes, cpu, memory, pods); rule 5 with
+ * ded_nodes. Per-metric violations carry slot -1 (peaks only). */
 int rp_size_for(const rp_fleet *f, int template_idx, const double peak[RP_NMETRICS],
                 const int n_shared[RP_NTIERS], int n, int ded_nodes, const int *over_per_db,
                 double extra_db_peak, int *pool, int *nodes, rp_violation *v);
 
+/* rp_use_size for u with instance i added (sign +1) or removed (sign -1),
+ * without modifying u; the per-db counts are adjusted for i. The move
+ * evaluator's one-call sizing. */
+int rp_use_size_with(const rp_reef_use *u, const rp_fleet *f, int template_idx, size_t i,
+                     const uint8_t tier[RP_NTIERS], const rp_ded *d, int sign, int *pool,
+                     int *nodes, rp_violation *v);
+
 /* The current state's monthly cost per SPEC §4: every reef at its stated
- * pool and nodes, each dedicated tier at its cheapest size. */
+ * pool and nodes, each dedicated tier at its cheapest size (the largest
+ * size when none fits; see rp_ded_fill_or_largest). */
 double rp_fleet_current_cost(const rp_fleet *f);
 
 /* Builds the usage of every reef in the current placement into

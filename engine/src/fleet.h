@@ -130,6 +130,10 @@ static inline float rp_fleet_peak(const rp_fleet *f, size_t i, int m)
  * negative code with err located at FILE:LINE:COL. */
 int rp_fleet_load(const char *dir, rp_fleet **out, rp_error *err);
 void rp_fleet_free(rp_fleet *f);
+/* The first step of rp_fleet_load: fleet.json and its catalog only (no
+ * instances, no profiles; f->inst, f->prof and f->peak stay empty). For
+ * callers and tests that need the settings, plans, regions and reefs. */
+int rp_fleet_load_json(const char *dir, rp_fleet **out, rp_error *err);
 
 /* Name lookups; -1 when absent. */
 int rp_fleet_find_instance(const rp_fleet *f, const char *id);

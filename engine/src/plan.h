@@ -16,8 +16,12 @@ typedef struct rp_plan_reef {
     int fleet_reef; /* index in fleet->reefs, -1 for a reef the plan creates */
     int pool, nodes;
     bool created, deleted;
-    int instances;
-    double peak_util[RP_NMETRICS]; /* output only */
+    int instances;  /* read: as stated, -1 when absent; ignored by the writer */
+    /* Peak shared load / raw capacity (no headroom) per metric: pool
+     * db_compute and max_storage_gb, nodes x VM cpu and memory, storage
+     * account max_gb and max_iops. Read: as stated, -1 when absent; the
+     * writer recomputes both fields from the placements. */
+    double peak_util[RP_NMETRICS];
 } rp_plan_reef;
 
 typedef struct rp_placement {
@@ -52,6 +56,8 @@ typedef struct rp_action {
     int inst;      /* set_tier/migrate/place, else -1 */
     int from, to;  /* resize_pool: pool idx; scale_nodes: node counts;
                       set_tier: RP_SHARED/RP_DEDICATED */
+    int pool, nodes; /* create_reef: initial pool idx and shared node count
+                        (region and template are the plan reef's) */
     int resource;  /* set_tier: RP_TIER_* */
     uint8_t tier[RP_NTIERS]; /* migrate/place: target tiers */
     rp_ded ded;    /* migrate/place/set_tier: target dedicated sizes */
@@ -61,6 +67,11 @@ typedef struct rp_action {
     int wave;
 } rp_action;
 
+/* Summary as defined in SPEC §4-5. moves counts every placed instance whose
+ * reef changes (moves out of broken reefs included; only the move budget
+ * excludes them); tier_changes counts tiers switched on instances that keep
+ * their reef; reefs_opened / reefs_deleted count plan reefs flagged created /
+ * deleted. */
 typedef struct rp_plan_summary {
     double cost_before, cost_after, objective, lower_bound;
     int moves, tier_changes, reefs_opened, reefs_deleted, unplaced;

@@ -1,0 +1,308 @@
+#include "bound.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Best unit prices of a region: the least any plan can pay per unit of
+ * shared capacity, and the cheapest fixed parts of a reef. */
+typedef struct unit {
+    double dbc, dbs, cpu, mem; /* per unit of load, headroom included */
+    double pool_min, nodes_min, fixed_min;
+} unit;
+
+static void unit_of_template(const rp_fleet *f, int tmpl, unit *u)
+{
+    const rp_catalog *c = f->cat;
+    const double *h = f->set.headroom;
+    const rp_template *t = &c->templates[tmpl];
+    const rp_vm_sku *vm = &c->vms[t->node_vm];
+    u->cpu = fmin(u->cpu, vm->price / (vm->alloc_cpu * (1 - h[RP_M_CPU])));
+    u->mem = fmin(u->mem, vm->price / (vm->alloc_memory_gb * (1 - h[RP_M_MEMORY])));
+    u->nodes_min = fmin(u->nodes_min, t->min_nodes * vm->price);
+    u->fixed_min = fmin(u->fixed_min, t->fixed_cost);
+    for (size_t k = 0; k < c->npools; k++) {
+        const rp_pool_sku *p = &c->pools[k];
+        u->dbc = fmin(u->dbc, p->price / (p->db_compute * (1 - h[RP_M_DB_COMPUTE])));
+        u->dbs = fmin(u->dbs, p->price / (p->max_storage_gb * (1 - h[RP_M_DB_STORAGE])));
+        u->pool_min = fmin(u->pool_min, p->price);
+    }
+}
+
+static void region_unit(const rp_fleet *f, int g, unit *u)
+{
+    *u = (unit){INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY};
+    unit_of_template(f, f->regions[g].template_idx, u);
+    for (size_t r = 0; r < f->nreefs; r++)
+        if (f->reefs[r].region == g)
+            unit_of_template(f, f->reefs[r].template_idx, u);
+}
+
+/* Templates a region's instances may use: its own and its reefs'. */
+static size_t region_templates(const rp_fleet *f, int g, int *out)
+{
+    size_t n = 0;
+    out[n++] = f->regions[g].template_idx;
+    for (size_t r = 0; r < f->nreefs; r++) {
+        if (f->reefs[r].region != g)
+            continue;
+        bool seen = false;
+        for (size_t k = 0; k < n; k++)
+            seen |= out[k] == f->reefs[r].template_idx;
+        if (!seen)
+            out[n++] = f->reefs[r].template_idx;
+    }
+    return n;
+}
+
+/* Cheapest dedicated price per tier for instance i over the templates
+ * (INFINITY when no size fits). */
+static void ded_prices(const rp_fleet *f, size_t i, const int *tmpls, size_t nt,
+                       double ded[RP_NTIERS])
+{
+    ded[0] = ded[1] = ded[2] = INFINITY;
+    int db = rp_size_ded_db(f, i);
+    if (db >= 0)
+        ded[RP_TIER_DB] = f->cat->dbs[db].price;
+    for (size_t k = 0; k < nt; k++) {
+        int n = rp_size_ded_nodes(f, i, tmpls[k]), s = rp_size_ded_share(f, i, tmpls[k]);
+        if (n > 0)
+            ded[RP_TIER_COMPUTE] = fmin(ded[RP_TIER_COMPUTE], rp_ded_price(f, 1, tmpls[k], n));
+        if (s > 0)
+            ded[RP_TIER_STORAGE] = fmin(ded[RP_TIER_STORAGE], rp_ded_price(f, 2, tmpls[k], s));
+    }
+}
+
+static double shared_storage_price(const rp_fleet *f, int g)
+{
+    double p = f->cat->storage[f->cat->templates[f->regions[g].template_idx].storage].price_per_gb;
+    for (size_t r = 0; r < f->nreefs; r++)
+        if (f->reefs[r].region == g)
+            p = fmin(p, f->cat->storage[f->cat->templates[f->reefs[r].template_idx].storage]
+                            .price_per_gb);
+    return p;
+}
+
+/* What one instance may pay at slot t for one resource: shared at the best
+ * unit price, or its whole dedicated price. Pinned instances have no choice. */
+static double term(const rp_fleet *f, size_t i, int m, int t, double unit_price, double ded)
+{
+    double shared = unit_price * rp_fleet_profile(f, i, m)[t];
+    const rp_instance *in = &f->inst[i];
+    if (in->pinned && in->reef >= 0 && f->reefs[in->reef].state != RP_REEF_BROKEN)
+        return in->tier[rp_metric_tier[m]] == RP_SHARED ? shared : ded;
+    return fmin(shared, ded);
+}
+
+static double storage_term(const rp_fleet *f, size_t i, double ppg, double ded)
+{
+    double shared = ppg * rp_fleet_peak(f, i, RP_M_SHARE_GB);
+    const rp_instance *in = &f->inst[i];
+    if (in->pinned && in->reef >= 0 && f->reefs[in->reef].state != RP_REEF_BROKEN)
+        return in->tier[RP_TIER_STORAGE] == RP_SHARED ? shared : ded;
+    return fmin(shared, ded);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Sum of the k smallest of v[0..n) (reorders v). */
+static double sum_smallest(double *v, size_t n, size_t k)
+{
+    if (k >= n) {
+        double s = 0;
+        for (size_t j = 0; j < n; j++)
+            s += v[j];
+        return s;
+    }
+    qsort(v, n, sizeof *v, cmp_double);
+    double s = 0;
+    for (size_t j = 0; j < k; j++)
+        s += v[j];
+    return s;
+}
+
+static bool immovable(const rp_fleet *f, size_t i)
+{
+    const rp_instance *in = &f->inst[i];
+    if (in->reef < 0 || f->reefs[in->reef].state == RP_REEF_BROKEN)
+        return false;
+    if (in->pinned)
+        return true;
+    return in->last_moved != RP_NO_TIME &&
+           f->set.now - in->last_moved < (int64_t)f->set.move_cooldown_days * 86400;
+}
+
+typedef struct rctx {
+    const rp_fleet *f;
+    int g;
+    unit u;
+    double ppg;
+    double (*ded)[RP_NTIERS]; /* per instance */
+    const bool *placed;
+} rctx;
+
+static const int bound_metrics[4] = {RP_M_DB_COMPUTE, RP_M_DB_STORAGE, RP_M_CPU, RP_M_MEMORY};
+
+static double unit_price(const unit *u, int m)
+{
+    return m == RP_M_DB_COMPUTE ? u->dbc : m == RP_M_DB_STORAGE ? u->dbs
+                                         : m == RP_M_CPU        ? u->cpu
+                                                                : u->mem;
+}
+
+/* Bound of a set of instances ids[0..n), of which the first nfix must stay
+ * and at least keep of the rest stay too, held in `reefs` reefs. */
+static double set_bound(const rctx *c, const int *ids, size_t nfix, size_t n, size_t keep,
+                        int reefs)
+{
+    const rp_fleet *f = c->f;
+    int S = f->set.slots;
+    double best[4] = {0, 0, 0, 0};
+    double *v = rp_xmalloc((n + 1) * sizeof(double));
+    for (int b = 0; b < 4; b++) {
+        int m = bound_metrics[b];
+        int tier = rp_metric_tier[m];
+        double up = unit_price(&c->u, m);
+        for (int t = 0; t < S; t++) {
+            double fixed = 0;
+            for (size_t k = 0; k < nfix; k++)
+                fixed += term(f, (size_t)ids[k], m, t, up, c->ded[ids[k]][tier]);
+            for (size_t k = nfix; k < n; k++)
+                v[k - nfix] = term(f, (size_t)ids[k], m, t, up, c->ded[ids[k]][tier]);
+            double tot = fixed + sum_smallest(v, n - nfix, keep);
+            best[b] = fmax(best[b], tot);
+        }
+    }
+    double sto_fixed = 0;
+    for (size_t k = 0; k < nfix; k++)
+        sto_fixed += storage_term(f, (size_t)ids[k], c->ppg, c->ded[ids[k]][RP_TIER_STORAGE]);
+    for (size_t k = nfix; k < n; k++)
+        v[k - nfix] = storage_term(f, (size_t)ids[k], c->ppg, c->ded[ids[k]][RP_TIER_STORAGE]);
+    double sto = sto_fixed + sum_smallest(v, n - nfix, keep);
+    free(v);
+    double db = fmax(fmax(best[0], best[1]), reefs * c->u.pool_min);
+    double nodes = fmax(fmax(best[2], best[3]), reefs * c->u.nodes_min);
+    return reefs * c->u.fixed_min + db + nodes + sto;
+}
+
+static int fewest_reefs(const rctx *c, const int *ids, size_t n)
+{
+    const rp_fleet *f = c->f;
+    if (n == 0)
+        return 0;
+    int k = (int)((n + (size_t)f->set.max_instances_per_reef - 1) /
+                  (size_t)f->set.max_instances_per_reef);
+    /* Reefs that keep an immovable instance stay open. */
+    int held = 0;
+    for (size_t r = 0; r < f->nreefs; r++) {
+        if (f->reefs[r].region != c->g)
+            continue;
+        for (size_t j = 0; j < n; j++)
+            if (f->inst[ids[j]].reef == (int)r && immovable(f, (size_t)ids[j])) {
+                held++;
+                break;
+            }
+    }
+    /* A group needs as many reefs as it has members here. */
+    int *gc = rp_xcalloc(f->ngroups + 1, sizeof(int));
+    int gmax = 0;
+    for (size_t j = 0; j < n; j++) {
+        int grp = f->inst[ids[j]].group;
+        if (grp >= 0 && ++gc[grp] > gmax)
+            gmax = gc[grp];
+    }
+    free(gc);
+    k = k > held ? k : held;
+    k = k > gmax ? k : gmax;
+    return k > 1 ? k : 1;
+}
+
+/* Move-budget bound: each existing reef keeps all but B of its movable
+ * instances. */
+static double budget_bound(const rctx *c, int budget)
+{
+    const rp_fleet *f = c->f;
+    double total = 0;
+    int *ids = rp_xmalloc((f->ninst + 1) * sizeof(int));
+    for (size_t r = 0; r < f->nreefs; r++) {
+        if (f->reefs[r].region != c->g || f->reefs[r].state == RP_REEF_BROKEN)
+            continue;
+        size_t nfix = 0, n = 0;
+        for (size_t i = 0; i < f->ninst; i++)
+            if (f->inst[i].reef == (int)r && (!c->placed || c->placed[i]) && immovable(f, i))
+                ids[nfix++] = (int)i;
+        n = nfix;
+        for (size_t i = 0; i < f->ninst; i++)
+            if (f->inst[i].reef == (int)r && (!c->placed || c->placed[i]) && !immovable(f, i))
+                ids[n++] = (int)i;
+        size_t movable = n - nfix;
+        size_t keep = movable > (size_t)budget ? movable - (size_t)budget : 0;
+        if (nfix + keep == 0)
+            continue;
+        total += set_bound(c, ids, nfix, n, keep, 1);
+    }
+    free(ids);
+    return total;
+}
+
+static double region_bound(const rctx *c, int budget)
+{
+    const rp_fleet *f = c->f;
+    int *ids = rp_xmalloc((f->ninst + 1) * sizeof(int));
+    size_t n = 0;
+    for (size_t i = 0; i < f->ninst; i++)
+        if (f->inst[i].region == c->g && (!c->placed || c->placed[i]))
+            ids[n++] = (int)i;
+    double lb = n ? set_bound(c, ids, 0, n, n, fewest_reefs(c, ids, n)) : 0;
+    free(ids);
+    if (budget >= 0)
+        lb = fmax(lb, budget_bound(c, budget));
+    return lb;
+}
+
+/* Migrations every valid plan makes: out of broken reefs (all placed ones),
+ * out of draining reefs (as many as the budget allows), cheapest first. */
+static double forced_moves(const rp_fleet *f, const bool *placed, int budget)
+{
+    double cost = 0;
+    double *drain = rp_xmalloc((f->ninst + 1) * sizeof(double));
+    size_t nd = 0;
+    for (size_t i = 0; i < f->ninst; i++) {
+        const rp_instance *in = &f->inst[i];
+        if (in->reef < 0 || (placed && !placed[i]))
+            continue;
+        double mc = f->plans[in->plan].move_cost;
+        if (f->reefs[in->reef].state == RP_REEF_BROKEN)
+            cost += mc;
+        else if (f->reefs[in->reef].state == RP_REEF_DRAINING && !immovable(f, i))
+            drain[nd++] = mc;
+    }
+    size_t k = budget < 0 || (size_t)budget > nd ? nd : (size_t)budget;
+    cost += sum_smallest(drain, nd, k);
+    free(drain);
+    return cost;
+}
+
+double rp_lower_bound(const rp_fleet *f, const bool *placed, int move_budget)
+{
+    double total = forced_moves(f, placed, move_budget);
+    double (*ded)[RP_NTIERS] = rp_xcalloc(f->ninst + 1, sizeof *ded);
+    for (size_t g = 0; g < f->nregions; g++) {
+        rctx c = {.f = f, .g = (int)g, .ppg = shared_storage_price(f, (int)g), .ded = ded,
+                  .placed = placed};
+        region_unit(f, (int)g, &c.u);
+        int *tmpls = rp_xmalloc((f->nreefs + 1) * sizeof(int));
+        size_t nt = region_templates(f, (int)g, tmpls);
+        for (size_t i = 0; i < f->ninst; i++)
+            if (f->inst[i].region == (int)g)
+                ded_prices(f, i, tmpls, nt, ded[i]);
+        free(tmpls);
+        total += region_bound(&c, move_budget);
+    }
+    free(ded);
+    return total;
+}

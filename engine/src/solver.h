@@ -1,0 +1,48 @@
+/* solver.h - the rebalance search (SPEC §3-4, issue "rebalance"): a working
+ * state of the whole fleet with incremental cost, a constructive start for
+ * instances that must be placed, and improvement moves (relocate with tier
+ * choice, tier flips, emptying a reef, ruin-and-recreate) on the true
+ * objective, within the move budget and the placement rules.
+ *
+ * rp_solver_new copies what it needs from the fleet (which must outlive the
+ * solver); rp_solver_free releases it (NULL is a no-op). */
+#ifndef RP_SOLVER_H
+#define RP_SOLVER_H
+
+#include "plan.h"
+
+typedef struct rp_solve_opts {
+    double time_limit; /* seconds of wall time for the whole solve */
+    uint64_t seed;
+    int move_budget;   /* -1 unlimited; -2 means "use the fleet's setting" */
+    long max_iters;    /* 0: default, scaled to the fleet */
+} rp_solve_opts;
+
+typedef struct rp_solver rp_solver;
+
+rp_solver *rp_solver_new(const rp_fleet *f, const rp_solve_opts *o);
+void rp_solver_free(rp_solver *s);
+
+/* Runs construction then improvement until the iteration budget is spent,
+ * the search stagnates, or the time limit passes. Deterministic for a given
+ * seed when it stops on iterations or stagnation. */
+void rp_solver_run(rp_solver *s);
+
+/* Writes the target placement, reef sizes, unplaced, deferred and summary
+ * (actions are added by rp_plan_sequence). */
+void rp_solver_to_plan(const rp_solver *s, rp_plan *p);
+
+/* The objective of the current solver state (target cost + move and tier
+ * costs), penalties excluded. */
+double rp_solver_objective(const rp_solver *s);
+
+/* Orders the actions that take the fleet from its current placement to the
+ * plan's target so that the replay rule of SPEC §5 holds at every step;
+ * max_concurrent bounds migrations per reef in one wave. */
+void rp_plan_sequence(const rp_fleet *f, rp_plan *p, int max_concurrent);
+
+/* Replaces every profile by its peak (the time-unaware baseline that
+ * packing by slot is compared against). */
+void rp_fleet_flatten_peaks(rp_fleet *f);
+
+#endif

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# End-to-end tests of `reefplan verify` on the tiny fixture and the hand-made
+# plans in tests/fixtures/plans (their "@FINGERPRINT@" is filled in here).
+set -u
+bin=$1
+root=${RP_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+plans=$root/tests/fixtures/plans
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+ok() { echo "ok   $1"; }
+bad() { echo "FAIL $1"; fail=1; }
+
+# The fingerprint, re-derived independently of plan.c: sha256 over each file
+# prefixed by "<base name>\n<length>\n".
+fingerprint() {
+  local dir=$1 cat=$2 prof
+  prof=$dir/profiles.csv
+  [ -f "$prof" ] || prof=$dir/load.csv
+  { for f in "$dir/fleet.json" "$cat" "$dir/instances.csv" "$prof"; do
+      printf '%s\n%s\n' "$(basename "$f")" "$(wc -c < "$f" | tr -d ' ')"
+      cat "$f"
+    done; } | sha256sum | cut -c1-64
+}
+
+# fleet DIR: a fresh copy of tiny, optionally edited by a sed expression.
+fleet() {
+  local d=$tmp/$1
+  rm -rf "$d"; mkdir -p "$d"; cp -r "$root/tests/fixtures/tiny/." "$d/"
+  [ -n "${2:-}" ] && sed -i "$2" "$d/fleet.json"
+  echo "$d"
+}
+
+# plan NAME DIR: the fixture plan with DIR's fingerprint, written into DIR.
+plan() {
+  local fp
+  fp=$(fingerprint "$2" "$root/models/azure-vcore.json")
+  sed "s/@FINGERPRINT@/sha256:$fp/" "$plans/$1.json" > "$2/$1.json"
+  echo "$2/$1.json"
+}
+
+# run NAME FLEET_DIR WANT_RC [PATTERN]: stdout must contain PATTERN.
+run() {
+  local name=$1 dir=$2 want=$3 pat=${4:-} p out rc
+  p=$(plan "$name" "$dir")
+  out=$("$bin" verify "$dir" "$p" 2>"$tmp/err"); rc=$?
+  if [ "$rc" != "$want" ]; then bad "$name: exit $rc, want $want: $out $(cat "$tmp/err")"; return; fi
+  if [ -n "$pat" ] && ! grep -qF -- "$pat" <<<"$out"; then bad "$name: no '$pat' in: $out"; return; fi
+  ok "$name"
+}
+
+tiny=$(fleet tiny)
+run valid "$tiny" 0 "plan valid: 5 placements, 1 actions, objective 4137.57"
+run wrong_summary "$tiny" 1 "summary cost_after: stated 4147.57, recomputed 4137.57"
+run over_capacity "$tiny" 1 "reef wus2-02: rule 1 db_compute at slot 14: 1.88 > 1.40 (after action 2)"
+run wrong_group "$tiny" 1 "reef wus2-02: rule 7 group g1: instances i-2 and i-3 in the same reef"
+run pinned_moved "$tiny" 1 "instance i-3: rule 10 pinned, but moved from wus2-02 to wus2-01"
+run cooldown "$tiny" 1 "instance i-4: rule 10 cooldown"
+run replay_early "$tiny" 1 "reef wus2-03: rule 4 cpu_cores at slot 9: 0.80 > 0.00 (after action 2)"
+run one_move "$tiny" 0
+run broken_restored "$(fleet broken '/wus2-02/,$ s/"active"/"broken"/')" 0 "plan valid"
+run valid "$(fleet broken2 '/wus2-02/,$ s/"active"/"broken"/')" 1 \
+  "instance i-3: rule 9 placed in broken reef wus2-02"
+run draining_gains "$(fleet draining '/wus2-02/,$ s/"active"/"draining"/')" 1 \
+  "reef wus2-02: rule 9 draining reef gains instance i-5"
+run one_move "$(fleet budget 's/"move_budget": 40/"move_budget": 0/')" 1 \
+  "plan: rule 10 moves: 1 > move_budget 0"
+
+# --json: valid and invalid objects.
+p=$(plan valid "$tiny")
+out=$("$bin" verify "$tiny" "$p" --json); rc=$?
+if [ "$rc" = 0 ] && grep -q '"valid": *true' <<<"$out" && grep -q '"violations": *\[\]' <<<"$out"; then
+  ok "json valid"; else bad "json valid: exit $rc: $out"; fi
+if command -v python3 >/dev/null; then
+  python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["valid"] and d["summary"]["objective"]==4137.57' <<<"$out" \
+    && ok "json parses" || bad "json parses: $out"
+fi
+p=$(plan wrong_summary "$tiny")
+out=$("$bin" verify "$tiny" "$p" --json); rc=$?
+if [ "$rc" = 1 ] && grep -q '"valid": *false' <<<"$out" && grep -q 'summary cost_after' <<<"$out"; then
+  ok "json invalid"; else bad "json invalid: exit $rc: $out"; fi
+
+# A plan for another fleet: the fingerprint no longer matches.
+other=$(fleet other 's/"tier_change_cost": 5.0/"tier_change_cost": 6.0/')
+cp "$tiny/valid.json" "$other/stale.json"
+out=$("$bin" verify "$other" "$other/stale.json"); rc=$?
+[ "$rc" = 1 ] && grep -q "fleet_fingerprint sha256:.* does not match the fleet" <<<"$out" \
+  && ok "stale fingerprint" || bad "stale fingerprint: exit $rc: $out"
+
+# Input errors: exit 2, located message on stderr, nothing on stdout.
+p=$(plan valid "$tiny")
+sed 's/"instance_id": "i-4", "reef"/"instance_id": "i-44", "reef"/' "$p" > "$tiny/unknown.json"
+out=$("$bin" verify "$tiny" "$tiny/unknown.json" 2>"$tmp/err"); rc=$?
+if [ "$rc" = 2 ] && [ -z "$out" ] && grep -q "unknown.json:[0-9]*:[0-9]*: error: placements\[3\].instance_id: unknown instance 'i-44'" "$tmp/err"; then
+  ok "unknown instance"; else bad "unknown instance: exit $rc: $out $(cat "$tmp/err")"; fi
+out=$("$bin" verify "$tiny" "$tmp/nope.json" 2>"$tmp/err"); rc=$?
+[ "$rc" = 2 ] && [ -z "$out" ] && ok "missing plan file" || bad "missing plan file: exit $rc"
+out=$("$bin" verify "$tiny" 2>"$tmp/err"); rc=$?
+[ "$rc" = 2 ] && grep -q "usage" "$tmp/err" && ok "usage" || bad "usage: exit $rc"
+out=$("$bin" verify "$tiny" "$p" --bogus 2>"$tmp/err"); rc=$?
+[ "$rc" = 2 ] && ok "unknown option" || bad "unknown option: exit $rc"
+exit $fail
