@@ -165,12 +165,12 @@ static void assert_use_eq(const rp_reef_use *a, const rp_reef_use *b, const rp_f
 START_TEST(test_fits_slack)
 {
     ck_assert(rp_fits(1.0, 1.0));
-    ck_assert(rp_fits(1.0 + 5e-10, 1.0));
-    ck_assert(!rp_fits(1.0 + 1e-8, 1.0));
-    ck_assert(rp_fits(5e-10, 0.0));
-    ck_assert(!rp_fits(2e-9, 0.0));
-    ck_assert(rp_fits(1e6 + 5e-4, 1e6)); /* relative above 1 */
-    ck_assert(!rp_fits(1e6 + 2e-3, 1e6));
+    ck_assert(rp_fits(1.0 + 0.5 * RP_EPS, 1.0));
+    ck_assert(!rp_fits(1.0 + 10 * RP_EPS, 1.0));
+    ck_assert(rp_fits(0.5 * RP_EPS, 0.0));
+    ck_assert(!rp_fits(2 * RP_EPS, 0.0));
+    ck_assert(rp_fits(1e6 + 0.5 * RP_EPS * 1e6, 1e6)); /* relative above 1 */
+    ck_assert(!rp_fits(1e6 + 2 * RP_EPS * 1e6, 1e6));
     ck_assert(rp_fits(0.7 * 2, 1.4));
     ck_assert_int_eq(rp_metric_tier[RP_M_DB_STORAGE], RP_TIER_DB);
     ck_assert_int_eq(rp_metric_tier[RP_M_MEMORY], RP_TIER_COMPUTE);
@@ -249,7 +249,7 @@ START_TEST(test_nodes_inexact_headroom)
     peak[RP_M_CPU] *= 1 + 1e-12; /* within the slack */
     ck_assert_int_eq(rp_size_for(f, 0, peak, ns, 1, 0, NULL, 0, &pool, &nodes, NULL), 0);
     ck_assert_int_eq(nodes, 3);
-    peak[RP_M_CPU] *= 1 + 1e-8;
+    peak[RP_M_CPU] *= 1 + 10 * RP_EPS;
     ck_assert_int_eq(rp_size_for(f, 0, peak, ns, 1, 0, NULL, 0, &pool, &nodes, NULL), 0);
     ck_assert_int_eq(nodes, 4);
     peak[RP_M_CPU] = 2 * 7.82 * 0.7 * (1 - 1e-12); /* just below 2 nodes: min_nodes 2 */
