@@ -7,14 +7,14 @@
 #include "generate.h"
 
 /* X(flag, value name, help) - parsing, --help and errors come from one table. */
-#define GEN_OPTIONS(X)                                                                     \
-    X("--instances", "N", "number of instances, 1..1000000 (required)")                   \
-    X("--regions", "R", "regions 1..3: westus2, westeurope, australiaeast (default 3)")   \
-    X("--seed", "S", "random seed, same seed -> identical files (default 1)")             \
-    X("--slots", "24|168", "profile slots (default 168)")                                 \
-    X("--load-fraction", "F", "share of instances that also get load.csv samples (0)")    \
-    X("--catalog", "NAME", "catalog name in models/ or a path (default azure-vcore)")     \
-    X("--states", "on|off", "one draining and one broken reef (default: on from 1000)")   \
+#define GEN_OPTIONS(X)                                                                             \
+    X("--instances", "N", "number of instances, 1..1000000 (required)")                            \
+    X("--regions", "R", "regions 1..3: westus2, westeurope, australiaeast (default 3)")            \
+    X("--seed", "S", "random seed, same seed -> identical files (default 1)")                      \
+    X("--slots", "24|168", "profile slots (default 168)")                                          \
+    X("--load-fraction", "F", "share of instances that also get load.csv samples (0)")             \
+    X("--catalog", "NAME", "catalog name in models/ or a path (default azure-vcore)")              \
+    X("--states", "on|off", "one draining and one broken reef (default: on from 1000)")            \
     X("-o", "DIR", "output directory; must not exist or be empty (required)")
 
 static void help(FILE *out)
@@ -27,7 +27,9 @@ static void help(FILE *out)
 
 static bool known(const char *arg)
 {
-#define GEN_KNOWN(flag, val, text) if (!strcmp(arg, flag)) return true;
+#define GEN_KNOWN(flag, val, text)                                                                 \
+    if (!strcmp(arg, flag))                                                                        \
+        return true;
     GEN_OPTIONS(GEN_KNOWN)
 #undef GEN_KNOWN
     return false;

@@ -9,7 +9,7 @@
 #include "fleet.h"
 #include "generate.h"
 
-#define RP__GEN_WEEKS 4                     /* weeks of samples in load.csv */
+#define RP__GEN_WEEKS 4 /* weeks of samples in load.csv */
 #define RP__GEN_NSAMPLES (RP__GEN_WEEKS * 168)
 #define RP__GEN_QUANTILE 0.95
 #define RP__GEN_MAX_PER_REEF 300

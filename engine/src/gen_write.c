@@ -95,7 +95,7 @@ static void accumulate(rp__gen *g, size_t i, const float *prof)
 /* "YYYY-MM-DDTHH:00:00Z" of every sample hour. */
 static char (*sample_times(const rp__gen *g))[24]
 {
-    char (*ts)[24] = rp_xmalloc(sizeof(*ts) * RP__GEN_NSAMPLES);
+    char(*ts)[24] = rp_xmalloc(sizeof(*ts) * RP__GEN_NSAMPLES);
     int64_t day0 = g->now_day - 7 * RP__GEN_WEEKS;
     for (int k = 0; k < RP__GEN_NSAMPLES; k++) {
         int y, mo, d;
@@ -105,8 +105,8 @@ static char (*sample_times(const rp__gen *g))[24]
     return ts;
 }
 
-static void write_samples(const rp__gen *g, FILE *fp, size_t i, const char *id,
-                          char (*ts)[24], double *smp)
+static void write_samples(const rp__gen *g, FILE *fp, size_t i, const char *id, char (*ts)[24],
+                          double *smp)
 {
     for (int m = 0; m < RP_NMETRICS; m++)
         rp__gen_samples(g, i, m, smp + (size_t)m * RP__GEN_NSAMPLES);
@@ -140,7 +140,7 @@ static void write_data_rows(rp__gen *g, FILE *pf, FILE *lf)
     float *prof = rp_xmalloc(sizeof(float) * RP_NMETRICS * (size_t)g->slots);
     char *row = rp_xmalloc((size_t)g->slots * 24 + 128);
     double *smp = rp_xmalloc(sizeof(double) * RP_NMETRICS * RP__GEN_NSAMPLES);
-    char (*ts)[24] = sample_times(g);
+    char(*ts)[24] = sample_times(g);
     fputs("instance_id,metric", pf);
     for (int t = 0; t < g->slots; t++)
         fprintf(pf, ",v%d", t);
@@ -312,15 +312,14 @@ static void write_instance(const rp__gen *g, FILE *fp, size_t i)
     if (in->win_len)
         snprintf(win, sizeof win, "%s %02d:00-%02d:00", day_names[in->win_day], in->win_hour,
                  (in->win_hour + in->win_len) % 24);
-    fprintf(fp, "%s,%s,%s,%s,", id, rp__gen_regions[in->region].name,
-            rp__gen_plans[in->plan].name, reef);
+    fprintf(fp, "%s,%s,%s,%s,", id, rp__gen_regions[in->region].name, rp__gen_plans[in->plan].name,
+            reef);
     if (in->reef >= 0)
         fprintf(fp, "%s,%s,%s,", tier[!!(in->flags & RP__GI_DED_DB)],
                 tier[!!(in->flags & RP__GI_DED_COMPUTE)], tier[!!(in->flags & RP__GI_DED_STORAGE)]);
     else
         fputs(",,,", fp);
-    fprintf(fp, "%s,%s,%s,%s\n", (in->flags & RP__GI_PINNED) ? "true" : "false", group, moved,
-            win);
+    fprintf(fp, "%s,%s,%s,%s\n", (in->flags & RP__GI_PINNED) ? "true" : "false", group, moved, win);
 }
 
 int rp__gen_write_instances(const rp__gen *g, const char *dir, rp_error *err)

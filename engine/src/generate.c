@@ -272,8 +272,7 @@ static long pick_member(const rp__gen *g, const int *start, const int *members, 
     return -1;
 }
 
-static void group_region(rp__gen *g, int reg, const int *start, const int *members,
-                         rp_gen_rng *r)
+static void group_region(rp__gen *g, int reg, const int *start, const int *members, rp_gen_rng *r)
 {
     int first = -1, nr = 0, placed = 0;
     for (size_t k = 0; k < g->nreefs; k++)
@@ -493,8 +492,7 @@ static int check_outdir(const char *outdir, rp_error *err)
 
 static void remove_tmpdir(const char *tmp)
 {
-    static const char *const names[] = {"fleet.json", "instances.csv", "profiles.csv",
-                                        "load.csv"};
+    static const char *const names[] = {"fleet.json", "instances.csv", "profiles.csv", "load.csv"};
     for (size_t k = 0; k < RP_ARRAY_LEN(names); k++) {
         char *p = rp_xasprintf("%s/%s", tmp, names[k]);
         unlink(p);
@@ -506,14 +504,12 @@ static void remove_tmpdir(const char *tmp)
 static int validate(const rp_gen_opts *o, rp_error *err)
 {
     if (o->instances < 1 || o->instances > 1000000)
-        return rp_error_set(err, RP_EUSAGE, NULL, 0, 0,
-                            "instances: %ld is not in [1, 1000000]", o->instances);
+        return rp_error_set(err, RP_EUSAGE, NULL, 0, 0, "instances: %ld is not in [1, 1000000]",
+                            o->instances);
     if (o->regions < 1 || o->regions > 3)
-        return rp_error_set(err, RP_EUSAGE, NULL, 0, 0, "regions: %d is not in [1, 3]",
-                            o->regions);
+        return rp_error_set(err, RP_EUSAGE, NULL, 0, 0, "regions: %d is not in [1, 3]", o->regions);
     if (o->slots != 24 && o->slots != 168)
-        return rp_error_set(err, RP_EUSAGE, NULL, 0, 0, "slots: %d is not 24 or 168",
-                            o->slots);
+        return rp_error_set(err, RP_EUSAGE, NULL, 0, 0, "slots: %d is not 24 or 168", o->slots);
     if (!(o->load_fraction >= 0.0 && o->load_fraction <= 1.0))
         return rp_error_set(err, RP_EUSAGE, NULL, 0, 0, "load_fraction: %g is not in [0, 1]",
                             o->load_fraction);
@@ -572,8 +568,8 @@ static char *strip_slashes(const char *outdir)
     return d;
 }
 
-int rp_generate_with_catalog(const rp_gen_opts *o, const rp_catalog *cat,
-                             const char *catalog_ref, const char *outdir, rp_error *err)
+int rp_generate_with_catalog(const rp_gen_opts *o, const rp_catalog *cat, const char *catalog_ref,
+                             const char *outdir, rp_error *err)
 {
     rp__gen g;
     int rc = validate(o, err);
@@ -619,6 +615,8 @@ int rp_generate(const rp_gen_opts *o, const char *outdir, rp_error *err)
     char *path = rp_catalog_resolve(name, ".");
     rp_catalog *cat = NULL;
     rc = rp_catalog_load(path, &cat, err);
+    if (rc == RP_EIO) /* a missing catalog is bad input, not a failed write */
+        rc = RP_EINVALID;
     if (rc == 0) {
         char *ref = catalog_ref(name, path);
         rc = rp_generate_with_catalog(o, cat, ref, outdir, err);

@@ -35,9 +35,9 @@
  * and test the sample path (delete profiles.csv to use it; instances without
  * samples then fall back to their plan default).
  *
- * Size: profiles.csv is about 0.9 KB per instance and metric row at 168
- * slots (~5.5 MB per 1,000 instances; ~0.55 GB for 100,000); load.csv about
- * 200 KB per sampled instance. */
+ * Size: a profiles.csv row is about 0.9 KB at 168 slots (~5.3 MB per 1,000
+ * instances; ~0.53 GB for 100,000, written in about 5 s); load.csv adds
+ * about 180 KB per sampled instance. */
 #ifndef RP_GENERATE_H
 #define RP_GENERATE_H
 
@@ -46,8 +46,8 @@
 #include "catalog.h"
 
 typedef struct rp_gen_opts {
-    long instances;       /* 1 .. 1000000 */
-    int regions;          /* 1 .. 3: westus2, westeurope, australiaeast in order */
+    long instances; /* 1 .. 1000000 */
+    int regions;    /* 1 .. 3: westus2, westeurope, australiaeast in order */
     uint64_t seed;
     int slots;            /* 24 or 168 */
     double load_fraction; /* [0, 1] */
@@ -60,14 +60,15 @@ typedef struct rp_gen_opts {
 void rp_gen_opts_init(rp_gen_opts *o);
 
 /* Loads the catalog named by o->catalog and writes the fleet to outdir.
- * Returns 0, or RP_EUSAGE for out-of-range options, RP_EIO when outdir is
- * not empty or a file cannot be written, or the catalog's load error. */
+ * Returns 0; RP_EUSAGE for out-of-range options or a non-empty outdir;
+ * the catalog loader's error (RP_EINVALID when it cannot be read); RP_EIO
+ * only when the fleet cannot be written. */
 int rp_generate(const rp_gen_opts *o, const char *outdir, rp_error *err);
 
 /* As rp_generate with a catalog already loaded; fleet.json names it by
  * catalog_ref (a models/ name, or an absolute path). */
-int rp_generate_with_catalog(const rp_gen_opts *o, const rp_catalog *cat,
-                             const char *catalog_ref, const char *outdir, rp_error *err);
+int rp_generate_with_catalog(const rp_gen_opts *o, const rp_catalog *cat, const char *catalog_ref,
+                             const char *outdir, rp_error *err);
 
 /* ---- building blocks, exposed for the unit tests ---- */
 

@@ -25,6 +25,7 @@ typedef struct sreef {
     rp_reef_use use;
     int pool, nodes; /* cheapest sizing of the load, -1 when none fits */
     double cost;     /* reef cost with penalties; 0 when empty */
+    double shape;    /* tie-breaker: minus the sum of squared fill levels */
 } sreef;
 
 struct rp_solver {
@@ -39,6 +40,7 @@ struct rp_solver {
     uint8_t (*orig_tier)[RP_NTIERS];
     rp_ded *ded;
     bool *movable, *tier_free, *forced;
+    double (*norm)[4]; /* per template: fill-level scale of db_compute, db_storage, cpu, memory */
     int *movers; /* instances that may change reef */
     int nmovers;
     int **group_members;
@@ -165,11 +167,27 @@ static double cost_of(const rp_solver *s, const sreef *x, const load *l, int *po
            f->cat->storage[t->storage].price_per_gb * l->share_gb_peaks + l->ded_cost;
 }
 
+/* On plateaus of cost (pools and nodes come in steps) the search prefers
+ * fuller reefs: minus the sum of squared fill levels, a smooth measure that
+ * rewards emptying one reef into others, which later pays as a smaller SKU
+ * or a deleted reef. It only breaks ties; it is never traded against cost. */
+static double shape_of(const rp_solver *s, const sreef *x, const load *l)
+{
+    static const int ms[4] = {RP_M_DB_COMPUTE, RP_M_DB_STORAGE, RP_M_CPU, RP_M_MEMORY};
+    double sh = 0;
+    for (int k = 0; k < 4; k++) {
+        double u = l->peak[ms[k]] / s->norm[x->tmpl][k];
+        sh -= u * u;
+    }
+    return sh;
+}
+
 static void refresh(rp_solver *s, int r)
 {
     load l;
     load_of(s, &s->r[r], &l);
     s->r[r].cost = cost_of(s, &s->r[r], &l, &s->r[r].pool, &s->r[r].nodes);
+    s->r[r].shape = shape_of(s, &s->r[r], &l);
 }
 
 /* ---- instance terms ----------------------------------------------------- */
@@ -265,13 +283,28 @@ typedef struct choice {
     int reef;
     uint8_t tier[RP_NTIERS];
     rp_ded ded;
-    double delta; /* change of the total objective, penalties included */
+    double delta;  /* change of the total objective, penalties included */
+    double dshape; /* change of the tie-breaker */
 } choice;
+
+#define SHAPE_EPS 1e-9
+
+/* Lexicographic: cost first, shape on equal cost. */
+static bool better(double d, double ds, double bd, double bds)
+{
+    return d < bd - IMPROVE_EPS || (d <= bd + IMPROVE_EPS && ds < bds - SHAPE_EPS);
+}
+
+static bool improves(double d, double ds)
+{
+    return better(d, ds, 0, 0);
+}
 
 /* Cost of reef r after instance i (currently elsewhere) enters with each
  * tier combination; keeps the best in *best. base_delta carries the change
  * elsewhere (source reef, instance terms are added here). */
-static void try_enter(const rp_solver *s, size_t i, int r, double base_delta, bool tiers_free,
+static void try_enter(const rp_solver *s, size_t i, int r, double base_delta,
+                      double base_dshape, bool tiers_free,
                       const uint8_t cur_tier[RP_NTIERS], choice *best)
 {
     const sreef *x = &s->r[r];
@@ -295,19 +328,22 @@ static void try_enter(const rp_solver *s, size_t i, int r, double base_delta, bo
         if (pool < 0)
             continue; /* never move load into a reef no SKU can hold */
         double delta = base_delta + c - x->cost + inst_cost(s, i, r, tier);
-        if (best->reef < 0 || delta < best->delta - IMPROVE_EPS) {
+        double dshape = base_dshape + shape_of(s, x, &l) - x->shape;
+        if (best->reef < 0 || better(delta, dshape, best->delta, best->dshape)) {
             best->reef = r;
             memcpy(best->tier, tier, RP_NTIERS);
             best->ded = d;
             best->delta = delta;
+            best->dshape = dshape;
         }
     }
 }
 
-/* Change of reef r's cost if instance i (in it) leaves. */
-static double leave_delta(const rp_solver *s, size_t i)
+/* Change of reef r's cost (and tie-breaker) if instance i (in it) leaves. */
+static double leave_delta(const rp_solver *s, size_t i, double *dshape)
 {
     int r = s->at[i];
+    *dshape = 0;
     if (r < 0)
         return 0;
     const sreef *x = &s->r[r];
@@ -316,6 +352,7 @@ static double leave_delta(const rp_solver *s, size_t i)
     rp_use_peak_with(&x->use, s->f, i, s->tier[i], -1, l.peak);
     load_shift(s, x, &l, i, s->tier[i], &s->ded[i], -1);
     int pool, nodes;
+    *dshape = shape_of(s, x, &l) - x->shape;
     return cost_of(s, x, &l, &pool, &nodes) - x->cost - inst_cost(s, i, r, s->tier[i]);
 }
 
@@ -350,11 +387,13 @@ static void try_retier(const rp_solver *s, size_t i, choice *best)
         load_shift(s, x, &l, i, tier, &d, +1);
         int pool, nodes;
         double delta = cost_of(s, x, &l, &pool, &nodes) + inst_cost(s, i, r, tier) - before;
-        if (best->reef < 0 || delta < best->delta - IMPROVE_EPS) {
+        double dshape = shape_of(s, x, &l) - x->shape;
+        if (best->reef < 0 || better(delta, dshape, best->delta, best->dshape)) {
             best->reef = r;
             memcpy(best->tier, tier, RP_NTIERS);
             best->ded = d;
             best->delta = delta;
+            best->dshape = dshape;
         }
     }
 }
@@ -365,7 +404,8 @@ static choice best_place(const rp_solver *s, size_t i, bool stay)
 {
     choice best = {.reef = -1};
     int g = s->f->inst[i].region;
-    double out = leave_delta(s, i);
+    double out_shape;
+    double out = leave_delta(s, i, &out_shape);
     bool opened_empty = false;
     int budget_left = s->budget < 0 ? 1 << 30 : s->budget - s->moves;
     int cur = s->at[i];
@@ -390,7 +430,7 @@ static choice best_place(const rp_solver *s, size_t i, bool stay)
             try_retier(s, i, &best);
             continue;
         }
-        try_enter(s, i, r, out, s->tier_free[i] || s->forced[i], s->tier[i], &best);
+        try_enter(s, i, r, out, out_shape, s->tier_free[i] || s->forced[i], s->tier[i], &best);
     }
     return best;
 }
@@ -467,6 +507,24 @@ static void build_groups(rp_solver *s)
     }
 }
 
+static void build_norms(rp_solver *s)
+{
+    const rp_catalog *c = s->f->cat;
+    s->norm = rp_xcalloc(c->ntemplates + 1, sizeof *s->norm);
+    double dbc = 0, dbs = 0;
+    for (size_t k = 0; k < c->npools; k++) {
+        dbc = fmax(dbc, c->pools[k].db_compute);
+        dbs = fmax(dbs, c->pools[k].max_storage_gb);
+    }
+    for (size_t t = 0; t < c->ntemplates; t++) {
+        const rp_vm_sku *vm = &c->vms[c->templates[t].node_vm];
+        s->norm[t][0] = dbc > 0 ? dbc : 1;
+        s->norm[t][1] = dbs > 0 ? dbs : 1;
+        s->norm[t][2] = vm->alloc_cpu * 20;
+        s->norm[t][3] = vm->alloc_memory_gb * 20;
+    }
+}
+
 static bool in_cooldown(const rp_fleet *f, size_t i)
 {
     int64_t lm = f->inst[i].last_moved;
@@ -493,6 +551,7 @@ rp_solver *rp_solver_new(const rp_fleet *f, const rp_solve_opts *o)
     s->unplaced_reason = rp_xcalloc(n, sizeof(char *));
     build_reefs(s);
     build_groups(s);
+    build_norms(s);
     for (size_t i = 0; i < f->ninst; i++) {
         const rp_instance *in = &f->inst[i];
         s->at[i] = -1;
@@ -522,6 +581,7 @@ void rp_solver_free(rp_solver *s)
         free(s->unplaced_reason[i]);
     free(s->region_reefs);
     free(s->region_nreefs);
+    free(s->norm);
     free(s->group_members);
     free(s->group_size);
     free(s->r);
@@ -647,7 +707,7 @@ typedef struct undo {
 
 typedef struct journal {
     rp_vec log; /* undo entries, first touch of each instance */
-    double delta;
+    double delta, dshape;
 } journal;
 
 static void touch(journal *j, const rp_solver *s, size_t i)
@@ -677,7 +737,7 @@ static bool move_one(rp_solver *s, size_t i)
     if (s->at[i] < 0)
         return false;
     choice c = best_place(s, i, s->tier_free[i]);
-    if (c.reef < 0 || c.delta >= -IMPROVE_EPS)
+    if (c.reef < 0 || !improves(c.delta, c.dshape))
         return false;
     apply_choice(s, i, &c);
     return true;
@@ -704,6 +764,7 @@ static bool reinsert(rp_solver *s, journal *j, int *ids, size_t n)
         if (c.reef < 0)
             return false;
         j->delta += c.delta;
+        j->dshape += c.dshape;
         inst_put(s, (size_t)ids[k], c.reef, c.tier, &c.ded);
     }
     return true;
@@ -719,7 +780,9 @@ static bool ruin_recreate(rp_solver *s, int *ids, size_t n, int forbid)
     for (size_t k = 0; k < n; k++) {
         size_t i = (size_t)ids[k];
         touch(&j, s, i);
-        j.delta += leave_delta(s, i);
+        double ds;
+        j.delta += leave_delta(s, i, &ds);
+        j.dshape += ds;
         inst_remove(s, i);
     }
     /* Close the emptied reef to newcomers while re-inserting. */
@@ -731,7 +794,7 @@ static bool ruin_recreate(rp_solver *s, int *ids, size_t n, int forbid)
     bool ok = reinsert(s, &j, ids, n);
     if (forbid >= 0)
         s->r[forbid].state = saved;
-    bool keep = ok && j.delta < -IMPROVE_EPS;
+    bool keep = ok && improves(j.delta, j.dshape);
     if (!keep)
         rollback(s, &j);
     rp_vec_free(&j.log);

@@ -187,7 +187,7 @@ static void check_deferred(rp__vctx *c)
     }
     for (size_t i = 0; i < f->ninst; i++) {
         int r = c->tgt.reef[i];
-        if (r >= 0 && rstate(c, r) == RP_REEF_DRAINING && !def[i])
+        if (r >= 0 && r == rp__cur_reef(c, i) && rstate(c, r) == RP_REEF_DRAINING && !def[i])
             rp__violation(c, "instance %s: rule 9 stays in draining reef %s but is not deferred",
                           iname(c, i), rname(c, r));
     }

@@ -53,6 +53,7 @@ expect_usage "-o DIR is required" --instances 5
 expect_usage "--instances N is required" -o "$tmp/x"
 expect_usage "unknown argument '--bogus'" --instances 5 --bogus 1 -o "$tmp/x"
 expect_usage "exists and is not empty" --instances 5 -o "$tmp/a"
+expect_usage "nosuch.json: error: cannot read" --instances 5 --catalog nosuch -o "$tmp/x"
 [ ! -e "$tmp/x" ] && ok || bad "a failed run created its output directory"
 
 # the fleet loads: check exits 0 (skipped while check is a placeholder)

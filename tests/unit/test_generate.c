@@ -182,8 +182,7 @@ START_TEST(same_seed_same_bytes)
     char *a = gen(cat, &o), *b = gen(cat, &o);
     o.seed = 100;
     char *c = gen(cat, &o);
-    static const char *const files[] = {"fleet.json", "instances.csv", "profiles.csv",
-                                        "load.csv"};
+    static const char *const files[] = {"fleet.json", "instances.csv", "profiles.csv", "load.csv"};
     for (size_t k = 0; k < 4; k++) {
         size_t na, nb, nc;
         char *x = slurp(a, files[k], &na), *y = slurp(b, files[k], &nb);

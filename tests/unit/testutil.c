@@ -37,7 +37,9 @@ char *rp_test_write(const char *dir, const char *name, const char *text)
 char *rp_test_fixture_copy(const char *name)
 {
     char *d = rp_test_tmpdir();
-    char *cmd = rp_xasprintf("cp -r '%s'/. '%s'", rp_test_path(rp_xasprintf("tests/fixtures/%s", name)), d);
+    char *rel = rp_xasprintf("tests/fixtures/%s", name);
+    char *cmd = rp_xasprintf("cp -r '%s'/. '%s'", rp_test_path(rel), d);
+    free(rel);
     ck_assert_int_eq(system(cmd), 0);
     free(cmd);
     return d;
