@@ -4,8 +4,9 @@
 
 #include "fleet.h"
 
-/* Reads instances.csv into f->inst / f->ninst and f->groups, after fleet.json
- * (regions, plans, reefs, settings) is loaded. Strict: unknown region, plan
+/* Reads instances.csv into f->inst / f->ninst and f->groups and builds the
+ * instance index, once per fleet, after fleet.json (regions, plans, reefs,
+ * settings) is loaded. Zero rows is a valid fleet. Strict: unknown region, plan
  * or reef; reef in another region; tiers other than shared/dedicated; a
  * partial placement (some of reef/db/compute/storage empty); bad pinned,
  * last_moved or window; duplicate instance ids. Errors at FILE:LINE:COL name

@@ -13,9 +13,8 @@
 
 #include "timefmt.h"
 
-const char *const rp_action_names[RP_NACT] = {"create_reef", "resize_pool", "scale_nodes",
-                                              "set_tier",    "migrate",     "place",
-                                              "delete_reef"};
+const char *const rp_action_names[RP_NACT] = {
+    "create_reef", "resize_pool", "scale_nodes", "set_tier", "migrate", "place", "delete_reef"};
 
 rp_plan *rp_plan_new(void)
 {
@@ -236,8 +235,7 @@ static json_t *reef_json(const rp_plan *p, const rp_fleet *f, size_t r)
 }
 
 /* Tiers and dedicated sizes, as in placements, migrate and place. */
-static void tiers_json(json_t *o, const rp_fleet *f, const uint8_t tier[RP_NTIERS],
-                       const rp_ded *d)
+static void tiers_json(json_t *o, const rp_fleet *f, const uint8_t tier[RP_NTIERS], const rp_ded *d)
 {
     for (int t = 0; t < RP_NTIERS; t++)
         json_object_set_new(o, rp_tier_names[t], json_string(tier_word(tier[t])));

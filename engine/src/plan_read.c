@@ -61,8 +61,7 @@ static int get_str(rd *r, json_t *obj, const char *jp, const char *key, const ch
     return rp_jdoc_string(&r->doc, jp, obj, key, out, r->err);
 }
 
-static int get_int(rd *r, json_t *obj, const char *jp, const char *key, long lo, long hi,
-                   int *out)
+static int get_int(rd *r, json_t *obj, const char *jp, const char *key, long lo, long hi, int *out)
 {
     long v;
     int rc = rp_jdoc_int(&r->doc, jp, obj, key, lo, hi, &v, r->err);
@@ -159,8 +158,7 @@ static int get_tier(rd *r, json_t *obj, const char *jp, const char *key, int *ou
     if (*out < 0) {
         char kp[300], ex[72];
         join(kp, sizeof kp, jp, key);
-        return fail(r, kp, RP_EINVALID, "'%s' is not shared or dedicated",
-                    rp_error_excerpt(s, ex));
+        return fail(r, kp, RP_EINVALID, "'%s' is not shared or dedicated", rp_error_excerpt(s, ex));
     }
     return 0;
 }
@@ -169,10 +167,9 @@ static int get_tier(rd *r, json_t *obj, const char *jp, const char *key, int *ou
 
 static int read_summary(rd *r, json_t *root)
 {
-    static const char *const keys[] = {"cost_before", "cost_after",   "objective",
-                                       "lower_bound", "moves",        "tier_changes",
-                                       "reefs_opened", "reefs_deleted", "unplaced",
-                                       "solve_seconds", NULL};
+    static const char *const keys[] = {
+        "cost_before",  "cost_after",    "objective", "lower_bound",   "moves", "tier_changes",
+        "reefs_opened", "reefs_deleted", "unplaced",  "solve_seconds", NULL};
     json_t *s;
     rp_plan_summary *m = &r->p->sum;
     int rc = get(r, root, "", "summary", &s);
@@ -201,8 +198,8 @@ static int read_peak_util(rd *r, json_t *o, const char *jp, rp_plan_reef *pr)
         return 0;
     char kp[300];
     join(kp, sizeof kp, jp, "peak_utilization");
-    static const char *const metrics[] = {"db_compute", "db_storage_gb", "cpu_cores",
-                                          "memory_gb", "share_gb", "share_iops", NULL};
+    static const char *const metrics[] = {"db_compute", "db_storage_gb", "cpu_cores", "memory_gb",
+                                          "share_gb",   "share_iops",    NULL};
     int rc = check_keys(r, pu, kp, metrics);
     if (rc)
         return rc;
@@ -246,8 +243,8 @@ static int read_reef_identity(rd *r, json_t *o, const char *jp, rp_plan_reef *pr
     if (json_object_get(o, "state")) {
         const char *s;
         rc = get_str(r, o, jp, "state", &s);
-        rp_reef_state want = pr->fleet_reef >= 0 ? r->f->reefs[pr->fleet_reef].state
-                                                 : RP_REEF_ACTIVE;
+        rp_reef_state want =
+            pr->fleet_reef >= 0 ? r->f->reefs[pr->fleet_reef].state : RP_REEF_ACTIVE;
         join(kp, sizeof kp, jp, "state");
         if (rc == 0 && strcmp(s, rp_reef_state_names[want]) != 0)
             rc = fail(r, kp, RP_EINVALID, "reef '%s' is %s", pr->name, rp_reef_state_names[want]);
@@ -259,10 +256,9 @@ static int read_reef_identity(rd *r, json_t *o, const char *jp, rp_plan_reef *pr
 
 static int read_reef(rd *r, json_t *o, const char *jp, bool *seen)
 {
-    static const char *const keys[] = {"name",      "region",  "template",
-                                       "state",     "pool_sku", "nodes",
-                                       "instances", "peak_utilization", "created",
-                                       "deleted",   NULL};
+    static const char *const keys[] = {"name",     "region",  "template",  "state",
+                                       "pool_sku", "nodes",   "instances", "peak_utilization",
+                                       "created",  "deleted", NULL};
     const char *name;
     char kp[300], ex[72];
     int rc = check_keys(r, o, jp, keys);
@@ -300,8 +296,7 @@ static int read_reef(rd *r, json_t *o, const char *jp, bool *seen)
     if (rc == 0 && pr->fleet_reef >= 0 && created)
         rc = fail(r, kp, RP_EINVALID, "reef '%s' already exists in the fleet", pr->name);
     if (rc == 0 && pr->fleet_reef < 0 && json_object_get(o, "created") && !created)
-        rc = fail(r, kp, RP_EINVALID, "reef '%s' is not in the fleet, so it is created",
-                  pr->name);
+        rc = fail(r, kp, RP_EINVALID, "reef '%s' is not in the fleet, so it is created", pr->name);
     return rc;
 }
 
@@ -377,9 +372,9 @@ static int cmp_place(const void *a, const void *b)
 
 static int read_placements(rd *r, json_t *root)
 {
-    static const char *const keys[] = {"instance_id", "reef",          "db",         "compute",
-                                       "storage",     "db_sku",        "compute_nodes",
-                                       "storage_gb",  NULL};
+    static const char *const keys[] = {"instance_id",   "reef",       "db",
+                                       "compute",       "storage",    "db_sku",
+                                       "compute_nodes", "storage_gb", NULL};
     json_t *arr;
     int rc = get_arr(r, root, "", "placements", &arr);
     if (rc)
@@ -539,21 +534,20 @@ static int read_action_body(rd *r, json_t *o, const char *jp, rp_action *a)
 
 static const char *const *action_keys(rp_action_type t)
 {
-    static const char *const create[] = {"id",   "type",     "depends_on", "wave", "reef",
-                                         "region", "template", "pool_sku", "nodes", NULL};
-    static const char *const resize[] = {"id", "type", "depends_on", "wave",
-                                         "reef", "from", "to", NULL};
-    static const char *const set_tier[] = {"id",   "type",     "depends_on", "wave", "instance_id",
-                                           "reef", "resource", "from",       "to",   "size",
-                                           NULL};
+    static const char *const create[] = {"id",     "type",     "depends_on", "wave",  "reef",
+                                         "region", "template", "pool_sku",   "nodes", NULL};
+    static const char *const resize[] = {"id",   "type", "depends_on", "wave",
+                                         "reef", "from", "to",         NULL};
+    static const char *const set_tier[] = {"id",          "type", "depends_on", "wave",
+                                           "instance_id", "reef", "resource",   "from",
+                                           "to",          "size", NULL};
     static const char *const migrate[] = {
-        "id",      "type",    "depends_on", "wave",       "instance_id", "from_reef",
-        "to_reef", "db",      "compute",    "storage",    "db_sku",      "compute_nodes",
-        "storage_gb", "not_before", "not_after", NULL};
-    static const char *const place[] = {"id",      "type",    "depends_on", "wave",
-                                        "instance_id", "reef", "db",       "compute",
-                                        "storage", "db_sku",  "compute_nodes", "storage_gb",
-                                        NULL};
+        "id",         "type",       "depends_on", "wave",    "instance_id", "from_reef",
+        "to_reef",    "db",         "compute",    "storage", "db_sku",      "compute_nodes",
+        "storage_gb", "not_before", "not_after",  NULL};
+    static const char *const place[] = {
+        "id",      "type",    "depends_on", "wave",          "instance_id", "reef", "db",
+        "compute", "storage", "db_sku",     "compute_nodes", "storage_gb",  NULL};
     static const char *const del[] = {"id", "type", "depends_on", "wave", "reef", NULL};
     switch (t) {
     case RP_ACT_CREATE_REEF:
@@ -582,8 +576,7 @@ static int read_depends(rd *r, json_t *o, const char *jp, rp_action *a)
     a->depends_on = rp_xcalloc(a->ndepends ? a->ndepends : 1, sizeof *a->depends_on);
     for (size_t k = 0; k < a->ndepends; k++) {
         json_t *v = json_array_get(deps, k);
-        if (!json_is_integer(v) || json_integer_value(v) < 1 ||
-            json_integer_value(v) > 100000000) {
+        if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 100000000) {
             char kp[300], raw[72];
             snprintf(kp, sizeof kp, "%s.depends_on[%zu]", jp, k);
             return fail(r, kp, RP_EINVALID, "must be an action id in [1, 100000000], got %s",
@@ -597,8 +590,13 @@ static int read_depends(rd *r, json_t *o, const char *jp, rp_action *a)
 static int read_action(rd *r, json_t *o, const char *jp, rp_action *a)
 {
     const char *type;
-    *a = (rp_action){.reef = -1, .from_reef = -1, .inst = -1, .resource = -1, .pool = -1,
-                     .not_before = RP_NO_TIME, .not_after = RP_NO_TIME};
+    *a = (rp_action){.reef = -1,
+                     .from_reef = -1,
+                     .inst = -1,
+                     .resource = -1,
+                     .pool = -1,
+                     .not_before = RP_NO_TIME,
+                     .not_after = RP_NO_TIME};
     int rc = json_is_object(o) ? 0 : check_keys(r, o, jp, action_keys(RP_ACT_CREATE_REEF));
     rc = rc ? rc : get_int(r, o, jp, "id", 1, 100000000, &a->id);
     rc = rc ? rc : get_str(r, o, jp, "type", &type);
@@ -643,9 +641,9 @@ static int read_actions(rd *r, json_t *root)
 
 static int read_header(rd *r, json_t *root)
 {
-    static const char *const keys[] = {"version",  "kind",     "fleet_fingerprint", "summary",
-                                       "reefs",    "placements", "unplaced",        "deferred",
-                                       "actions",  "settings", NULL};
+    static const char *const keys[] = {
+        "version",  "kind",     "fleet_fingerprint", "summary",  "reefs", "placements",
+        "unplaced", "deferred", "actions",           "settings", NULL};
     int version;
     const char *kind, *fp;
     int rc = check_keys(r, root, "", keys);
@@ -656,8 +654,8 @@ static int read_header(rd *r, json_t *root)
         return rc;
     free(r->p->kind);
     r->p->kind = rp_xstrdup(kind);
-    bool ok = strlen(fp) == 71 && !strncmp(fp, "sha256:", 7) &&
-              strspn(fp + 7, "0123456789abcdef") == 64;
+    bool ok =
+        strlen(fp) == 71 && !strncmp(fp, "sha256:", 7) && strspn(fp + 7, "0123456789abcdef") == 64;
     if (!ok) {
         char ex[72];
         return fail(r, "fleet_fingerprint", RP_EINVALID, "'%s' is not sha256:<64 hex digits>",

@@ -54,8 +54,10 @@ static bool check_reefs_structure(rp__vctx *c)
         if (!mirror || pr->pool < 0 || (size_t)pr->pool >= f->cat->npools || pr->region < 0 ||
             (size_t)pr->region >= f->nregions || pr->template_idx < 0 ||
             (size_t)pr->template_idx >= f->cat->ntemplates) {
-            rp__violation(c, "plan: reef %zu (%s) has an invalid fleet index, pool, region or "
-                             "template", r, pr->name ? pr->name : "?");
+            rp__violation(c,
+                          "plan: reef %zu (%s) has an invalid fleet index, pool, region or "
+                          "template",
+                          r, pr->name ? pr->name : "?");
             ok = false;
         }
     }
@@ -149,9 +151,9 @@ static void check_placement(rp__vctx *c, size_t i, int *budget_moves)
         if (cur >= 0 && in->pinned)
             for (int t = 0; t < RP_NTIERS; t++)
                 if (pl->tier[t] != in->tier[t])
-                    rp__violation(c, "instance %s: rule 10 pinned, but its %s changes from %s to %s",
-                                  in->id, rp_tier_names[t], tier_word(in->tier[t]),
-                                  tier_word(pl->tier[t]));
+                    rp__violation(
+                        c, "instance %s: rule 10 pinned, but its %s changes from %s to %s", in->id,
+                        rp_tier_names[t], tier_word(in->tier[t]), tier_word(pl->tier[t]));
         return;
     }
     if (rstate(c, cur) == RP_REEF_BROKEN)
@@ -163,9 +165,10 @@ static void check_placement(rp__vctx *c, size_t i, int *budget_moves)
     if (rp__in_cooldown(c, i)) {
         char when[40];
         rp_time_format(in->last_moved, when);
-        rp__violation(c, "instance %s: rule 10 cooldown: moved from %s to %s, last moved %.10s "
-                         "(within %d days)", in->id, rname(c, cur), rname(c, to), when,
-                      c->f->set.move_cooldown_days);
+        rp__violation(c,
+                      "instance %s: rule 10 cooldown: moved from %s to %s, last moved %.10s "
+                      "(within %d days)",
+                      in->id, rname(c, cur), rname(c, to), when, c->f->set.move_cooldown_days);
     }
 }
 
@@ -202,8 +205,10 @@ static void check_instances(rp__vctx *c)
             check_placement(c, i, &budget_moves);
     int budget = c->f->set.move_budget;
     if (budget >= 0 && budget_moves > budget)
-        rp__violation(c, "plan: rule 10 moves: %d > move_budget %d (moves out of broken reefs "
-                         "not counted)", budget_moves, budget);
+        rp__violation(c,
+                      "plan: rule 10 moves: %d > move_budget %d (moves out of broken reefs "
+                      "not counted)",
+                      budget_moves, budget);
     check_deferred(c);
 }
 
@@ -217,10 +222,12 @@ static void check_reef_stats(rp__vctx *c, int r, int count)
                       pr->instances, count);
     const rp_catalog *cat = c->f->cat;
     const rp_template *t = &cat->templates[pr->template_idx];
-    double cap[RP_NMETRICS] = {
-        cat->pools[pr->pool].db_compute, cat->pools[pr->pool].max_storage_gb,
-        pr->nodes * cat->vms[t->node_vm].alloc_cpu, pr->nodes * cat->vms[t->node_vm].alloc_memory_gb,
-        cat->storage[t->storage].max_gb, cat->storage[t->storage].max_iops};
+    double cap[RP_NMETRICS] = {cat->pools[pr->pool].db_compute,
+                               cat->pools[pr->pool].max_storage_gb,
+                               pr->nodes * cat->vms[t->node_vm].alloc_cpu,
+                               pr->nodes * cat->vms[t->node_vm].alloc_memory_gb,
+                               cat->storage[t->storage].max_gb,
+                               cat->storage[t->storage].max_iops};
     for (int m = 0; m < RP_NMETRICS; m++) {
         if (pr->peak_util[m] < 0)
             continue;
@@ -229,8 +236,8 @@ static void check_reef_stats(rp__vctx *c, int r, int count)
             pk = fmax(pk, c->sum[m * c->S + s]);
         double u = cap[m] > 0 ? pk / cap[m] : 0;
         if (fabs(u - pr->peak_util[m]) > 1e-3)
-            rp__violation(c, "reef %s: states peak_utilization %s %.4f, recomputed %.4f",
-                          pr->name, rp_metric_names[m], pr->peak_util[m], u);
+            rp__violation(c, "reef %s: states peak_utilization %s %.4f, recomputed %.4f", pr->name,
+                          rp_metric_names[m], pr->peak_util[m], u);
     }
 }
 
@@ -250,8 +257,8 @@ static void check_reefs(rp__vctx *c)
             rp__violation(c, "reef %s: deleted by the plan but holds %d instances", pr->name,
                           count[r]);
         if (pr->fleet_reef < 0 && pr->template_idx != c->f->regions[pr->region].template_idx)
-            rp__violation(c, "reef %s: template %s differs from region %s's template %s",
-                          pr->name, c->f->cat->templates[pr->template_idx].name,
+            rp__violation(c, "reef %s: template %s differs from region %s's template %s", pr->name,
+                          c->f->cat->templates[pr->template_idx].name,
                           c->f->regions[pr->region].name,
                           c->f->cat->templates[c->f->regions[pr->region].template_idx].name);
         if (pr->deleted && count[r] == 0)

@@ -191,7 +191,7 @@ static void check_after(replay *r, const rp_action *a, int reef, bool adding)
     bool was_over = false, worse = false;
     for (size_t k = 0; k < c->nex; k++) {
         was_over |= r->before[k] > 0;
-        worse |= r->after[k] > r->before[k] * (1 + 1e-9) + 1e-9;
+        worse |= r->after[k] > r->before[k] * (1 + RP_EPS) + RP_EPS;
     }
     if (was_over && !adding && !worse)
         return;
@@ -254,7 +254,7 @@ static void act_resize(replay *r, const rp_action *a)
             rp__violation(r->c, "action %d (resize_pool): reef %s has pool %s, not %s", a->id,
                           rname(r, reef), cat->pools[*cur].sku,
                           a->from >= 0 && (size_t)a->from < cat->npools ? cat->pools[a->from].sku
-                                                                         : "?");
+                                                                        : "?");
         else
             rp__violation(r->c, "action %d (scale_nodes): reef %s has %d nodes, not %d", a->id,
                           rname(r, reef), *cur, a->from);
@@ -282,9 +282,11 @@ static void act_set_tier(replay *r, const rp_action *a)
     if (t < 0 || t >= RP_NTIERS || !reef_usable(r, a, a->reef) || !inst_in(r, a, a->reef))
         return;
     if (r->st.tier[i][t] != a->from || a->from == a->to) {
-        rp__violation(r->c, "action %d (set_tier): instance %s has %s %s, the action goes from %s "
-                            "to %s", a->id, iname(r, i), rp_tier_names[t],
-                      tier_word(r->st.tier[i][t]), tier_word(a->from), tier_word(a->to));
+        rp__violation(r->c,
+                      "action %d (set_tier): instance %s has %s %s, the action goes from %s "
+                      "to %s",
+                      a->id, iname(r, i), rp_tier_names[t], tier_word(r->st.tier[i][t]),
+                      tier_word(a->from), tier_word(a->to));
         return;
     }
     char prefix[120];
@@ -324,7 +326,8 @@ static void arrive(replay *r, const rp_action *a)
     int reef = a->reef, i = a->inst;
     if (rstate(r, reef) != RP_REEF_ACTIVE)
         rp__violation(r->c, "action %d (%s): reef %s is %s and takes no instance", a->id,
-                      rp_action_names[a->type], rname(r, reef), rp_reef_state_names[rstate(r, reef)]);
+                      rp_action_names[a->type], rname(r, reef),
+                      rp_reef_state_names[rstate(r, reef)]);
     capture_before(r, reef);
     r->st.reef[i] = reef;
     memcpy(r->st.tier[i], a->tier, RP_NTIERS);
@@ -349,8 +352,10 @@ static void check_window(replay *r, const rp_action *a)
     if (in->window.start < 0)
         return;
     if (nb == RP_NO_TIME || na == RP_NO_TIME) {
-        rp__violation(r->c, "action %d (migrate): instance %s has a maintenance window, the "
-                            "action no not_before/not_after", a->id, in->id);
+        rp__violation(r->c,
+                      "action %d (migrate): instance %s has a maintenance window, the "
+                      "action no not_before/not_after",
+                      a->id, in->id);
         return;
     }
     if (nb < r->c->f->set.now)
@@ -365,8 +370,10 @@ static void check_window(replay *r, const rp_action *a)
         rp__violation(r->c, "action %d (migrate): not_before is outside instance %s's window",
                       a->id, in->id);
     else if (na > nb + (we - s))
-        rp__violation(r->c, "action %d (migrate): not_after runs past the end of instance %s's "
-                            "window", a->id, in->id);
+        rp__violation(r->c,
+                      "action %d (migrate): not_after runs past the end of instance %s's "
+                      "window",
+                      a->id, in->id);
 }
 
 static void act_migrate(replay *r, const rp_action *a)
@@ -420,8 +427,8 @@ static bool action_indexes_ok(const replay *r, const rp_action *a)
 {
     const rp_plan *p = r->c->p;
     int ni = (int)r->c->f->ninst, nr = (int)p->nreefs;
-    bool needs_inst = a->type == RP_ACT_SET_TIER || a->type == RP_ACT_MIGRATE ||
-                      a->type == RP_ACT_PLACE;
+    bool needs_inst =
+        a->type == RP_ACT_SET_TIER || a->type == RP_ACT_MIGRATE || a->type == RP_ACT_PLACE;
     if ((unsigned)a->type >= RP_NACT || a->reef < 0 || a->reef >= nr ||
         (needs_inst && (a->inst < 0 || a->inst >= ni)) ||
         (a->type == RP_ACT_MIGRATE && (a->from_reef < 0 || a->from_reef >= nr))) {
@@ -476,8 +483,8 @@ static void final_instances(replay *r)
             want = c->f->inst[i].reef; /* unplaced: stays where it was */
         if (at != want) {
             rp__violation(r->c, "instance %s: the actions leave it %s%s, the plan %s%s",
-                          iname(r, (int)i), at >= 0 ? "in " : "unplaced", at >= 0 ? rname(r, at) : "",
-                          want >= 0 ? "has it in " : "has it unplaced",
+                          iname(r, (int)i), at >= 0 ? "in " : "unplaced",
+                          at >= 0 ? rname(r, at) : "", want >= 0 ? "has it in " : "has it unplaced",
                           want >= 0 ? rname(r, want) : "");
             continue;
         }
@@ -485,8 +492,10 @@ static void final_instances(replay *r)
             continue;
         if (memcmp(r->st.tier[i], c->tgt.tier[i], RP_NTIERS) != 0 ||
             !same_ded(c->tgt.tier[i], &r->st.ded[i], &c->tgt.ded[i]))
-            rp__violation(r->c, "instance %s: the actions leave other tiers or dedicated sizes "
-                                "than its placement", iname(r, (int)i));
+            rp__violation(r->c,
+                          "instance %s: the actions leave other tiers or dedicated sizes "
+                          "than its placement",
+                          iname(r, (int)i));
     }
 }
 

@@ -57,7 +57,7 @@ bool rp__in_cooldown(const rp__vctx *c, size_t i)
 /* v over lim beyond float slack: the excess, else 0. */
 static double excess(double v, double lim)
 {
-    double slack = 1e-9 * (fabs(lim) > 1 ? fabs(lim) : 1);
+    double slack = RP_EPS * (fabs(lim) > 1 ? fabs(lim) : 1); /* as rp_fits */
     return v > lim + slack ? v - lim : 0;
 }
 
@@ -88,8 +88,8 @@ typedef struct reef_tally {
 
 /* Sums the shared loads of the members of r into c->sum and counts them;
  * reports per-instance breaches (per_db_max, group, region) when suffix. */
-static void tally(rp__vctx *c, const rp__vstate *st, int r, const rp_pool_sku *ps,
-                  reef_tally *t, const char *suffix)
+static void tally(rp__vctx *c, const rp__vstate *st, int r, const rp_pool_sku *ps, reef_tally *t,
+                  const char *suffix)
 {
     const rp_fleet *f = c->f;
     const char *rn = c->p->reefs[r].name;
@@ -106,9 +106,10 @@ static void tally(rp__vctx *c, const rp__vstate *st, int r, const rp_pool_sku *p
         if (in->region != c->p->reefs[r].region) {
             t->region_bad++;
             if (suffix)
-                rp__violation(c, "reef %s: rule 7 region: instance %s is in region %s, the reef in %s%s",
-                              rn, in->id, f->regions[in->region].name,
-                              f->regions[c->p->reefs[r].region].name, suffix);
+                rp__violation(
+                    c, "reef %s: rule 7 region: instance %s is in region %s, the reef in %s%s", rn,
+                    in->id, f->regions[in->region].name, f->regions[c->p->reefs[r].region].name,
+                    suffix);
         }
         if (in->group >= 0 && c->gfirst[in->group] >= 0) {
             t->groups_dup++;
@@ -129,8 +130,8 @@ static void tally(rp__vctx *c, const rp__vstate *st, int r, const rp_pool_sku *p
             char b[80];
             t->per_db_excess += x;
             if (x > 0 && suffix)
-                rp__violation(c, "reef %s: rule 3 per_db_max: instance %s db_compute peak %s%s",
-                              rn, in->id, pair(b, sizeof b, pk, ">", ps->per_db_max), suffix);
+                rp__violation(c, "reef %s: rule 3 per_db_max: instance %s db_compute peak %s%s", rn,
+                              in->id, pair(b, sizeof b, pk, ">", ps->per_db_max), suffix);
         }
         for (int m = 0; m < RP_NMETRICS; m++) {
             if (st->tier[i][tier_of_metric(m)] != RP_SHARED)
@@ -221,8 +222,8 @@ bool rp__eval_reef(rp__vctx *c, const rp__vstate *st, int r, int pool, int nodes
     bad |= tl.per_db_excess > 0;
     bad |= scalar(c, ex, X_PODS, tl.nsh[RP_TIER_COMPUTE], (double)nodes * t->max_pods_per_node,
                   false, "rule 4 pods", r, suffix);
-    bad |= scalar(c, ex, X_MIN_NODES, nodes, tl.n > 0 ? t->min_nodes : 0, true,
-                  "rule 4 min_nodes", r, suffix);
+    bad |= scalar(c, ex, X_MIN_NODES, nodes, tl.n > 0 ? t->min_nodes : 0, true, "rule 4 min_nodes",
+                  r, suffix);
     bad |= scalar(c, ex, X_MAX_NODES, nodes + tl.ded_nodes, t->max_nodes, false,
                   "rule 5 max_nodes (shared + dedicated)", r, suffix);
     bad |= scalar(c, ex, X_INSTANCES, tl.n, c->f->set.max_instances_per_reef, false,
@@ -279,7 +280,8 @@ static bool check_nodes(rp__vctx *c, size_t i, int tmpl, int n, const char *pref
         rp__violation(c, "%s: rule 8 dedicated compute: %d nodes (at least 1)", prefix, n);
         return false;
     }
-    double cpu = n * vm->alloc_cpu * h(c, RP_M_CPU), mem = n * vm->alloc_memory_gb * h(c, RP_M_MEMORY);
+    double cpu = n * vm->alloc_cpu * h(c, RP_M_CPU),
+           mem = n * vm->alloc_memory_gb * h(c, RP_M_MEMORY);
     bool ok = true;
     if (excess(pk(c, i, RP_M_CPU), cpu) > 0) {
         ok = false;
@@ -296,8 +298,7 @@ static bool check_nodes(rp__vctx *c, size_t i, int tmpl, int n, const char *pref
 
 static bool check_share(rp__vctx *c, size_t i, int tmpl, int g, const char *prefix)
 {
-    const rp_storage_sku *s =
-        &c->f->cat->storage[c->f->cat->templates[tmpl].dedicated_storage];
+    const rp_storage_sku *s = &c->f->cat->storage[c->f->cat->templates[tmpl].dedicated_storage];
     char b[80];
     if (g < s->min_gb || g > s->max_gb) {
         rp__violation(c, "%s: rule 8 dedicated storage: %d GiB outside [%.0f, %.0f]", prefix, g,
@@ -345,8 +346,9 @@ void rp__cheapest_ded(const rp__vctx *c, size_t i, int tmpl, int tier, rp_ded *d
             const rp_db_sku *s = &cat->dbs[k];
             if (largest < 0 || s->price > cat->dbs[largest].price)
                 largest = (int)k;
-            bool fits = !excess(pk(c, i, RP_M_DB_COMPUTE), s->db_compute * h(c, RP_M_DB_COMPUTE)) &&
-                        !excess(pk(c, i, RP_M_DB_STORAGE), s->max_storage_gb * h(c, RP_M_DB_STORAGE));
+            bool fits =
+                !excess(pk(c, i, RP_M_DB_COMPUTE), s->db_compute * h(c, RP_M_DB_COMPUTE)) &&
+                !excess(pk(c, i, RP_M_DB_STORAGE), s->max_storage_gb * h(c, RP_M_DB_STORAGE));
             if (fits && (best < 0 || s->price < cat->dbs[best].price))
                 best = (int)k;
         }
@@ -354,7 +356,8 @@ void rp__cheapest_ded(const rp__vctx *c, size_t i, int tmpl, int tier, rp_ded *d
     } else if (tier == RP_TIER_COMPUTE) {
         const rp_vm_sku *vm = &cat->vms[cat->templates[tmpl].node_vm];
         double n = whole_at_least(pk(c, i, RP_M_CPU), vm->alloc_cpu * h(c, RP_M_CPU), 1);
-        n = fmax(n, whole_at_least(pk(c, i, RP_M_MEMORY), vm->alloc_memory_gb * h(c, RP_M_MEMORY), 1));
+        n = fmax(n,
+                 whole_at_least(pk(c, i, RP_M_MEMORY), vm->alloc_memory_gb * h(c, RP_M_MEMORY), 1));
         d->nodes = (int)fmin(n, cat->templates[tmpl].max_nodes);
     } else {
         const rp_storage_sku *s = &cat->storage[cat->templates[tmpl].dedicated_storage];

@@ -37,9 +37,16 @@ static rp_action *add_action(rp_plan *p, rp_action_type type, int reef_idx, int 
 {
     p->act = rp_xreallocarray(p->act, p->nact + 1, sizeof *p->act);
     rp_action *a = &p->act[p->nact++];
-    *a = (rp_action){.id = (int)p->nact, .type = type, .reef = reef_idx, .from_reef = -1,
-                     .inst = inst_idx, .resource = -1, .ded = {.db_sku = -1},
-                     .not_before = RP_NO_TIME, .not_after = RP_NO_TIME, .wave = 1};
+    *a = (rp_action){.id = (int)p->nact,
+                     .type = type,
+                     .reef = reef_idx,
+                     .from_reef = -1,
+                     .inst = inst_idx,
+                     .resource = -1,
+                     .ded = {.db_sku = -1},
+                     .not_before = RP_NO_TIME,
+                     .not_after = RP_NO_TIME,
+                     .wave = 1};
     return a;
 }
 
@@ -50,25 +57,35 @@ static rp_plan *sample_plan(void)
     rp_plan *p = rp_plan_new();
     rp_error err;
     ck_assert_int_eq(rp_fleet_fingerprint(fleet, p->fingerprint, &err), 0);
-    p->sum = (rp_plan_summary){.cost_before = 4136.37, .cost_after = 3000.5, .objective = 3020.5,
-                               .lower_bound = 2900, .moves = 1, .tier_changes = 1,
-                               .reefs_opened = 1, .unplaced = 1, .solve_seconds = 1.25};
+    p->sum = (rp_plan_summary){.cost_before = 4136.37,
+                               .cost_after = 3000.5,
+                               .objective = 3020.5,
+                               .lower_bound = 2900,
+                               .moves = 1,
+                               .tier_changes = 1,
+                               .reefs_opened = 1,
+                               .unplaced = 1,
+                               .solve_seconds = 1.25};
     p->nreefs = 3;
     p->reefs = rp_xcalloc(3, sizeof *p->reefs);
     for (int r = 0; r < 3; r++) {
         const rp_reef *fr = &fleet->reefs[r < 2 ? r : 0];
         p->reefs[r] = (rp_plan_reef){.name = rp_xstrdup(r < 2 ? fr->name : "wus2-03"),
-                                     .region = fr->region, .template_idx = fr->template_idx,
-                                     .fleet_reef = r < 2 ? r : -1, .pool = fr->pool,
-                                     .nodes = fr->nodes + r, .created = r == 2};
+                                     .region = fr->region,
+                                     .template_idx = fr->template_idx,
+                                     .fleet_reef = r < 2 ? r : -1,
+                                     .pool = fr->pool,
+                                     .nodes = fr->nodes + r,
+                                     .created = r == 2};
     }
     p->nplace = 3;
     p->place = rp_xcalloc(3, sizeof *p->place);
     p->place[0] = (rp_placement){.inst = inst("i-1"), .reef = 2, .ded = {.db_sku = -1}};
-    p->place[1] = (rp_placement){.inst = inst("i-3"), .reef = 1,
-                                 .tier = {RP_DEDICATED, RP_DEDICATED, RP_DEDICATED},
-                                 .ded = {.db_sku = rp_catalog_db(fleet->cat, "GP_Gen5_4"),
-                                         .nodes = 2, .share_gb = 120}};
+    p->place[1] = (rp_placement){
+        .inst = inst("i-3"),
+        .reef = 1,
+        .tier = {RP_DEDICATED, RP_DEDICATED, RP_DEDICATED},
+        .ded = {.db_sku = rp_catalog_db(fleet->cat, "GP_Gen5_4"), .nodes = 2, .share_gb = 120}};
     p->place[2] = (rp_placement){.inst = inst("i-4"), .reef = 1, .ded = {.db_sku = -1}};
     p->nunplaced = 1;
     p->unplaced = rp_xcalloc(1, sizeof *p->unplaced);
@@ -234,19 +251,19 @@ static char *read_error(const char *from, const char *to)
     int rc = rp_plan_read(path, fleet, &q, &err);
     ck_assert_int_lt(rc, 0);
     ck_assert_ptr_null(q);
-    char *out = rp_xasprintf("%s:%ld:%ld: %s", strrchr(err.file, '/') + 1, err.line, err.col,
-                             err.msg);
+    char *out =
+        rp_xasprintf("%s:%ld:%ld: %s", strrchr(err.file, '/') + 1, err.line, err.col, err.msg);
     free(path);
     free(edited);
     free(text);
     return out;
 }
 
-#define READ_ERROR(from, to, want)                                                         \
-    do {                                                                                   \
-        char *got = read_error(from, to);                                                  \
-        ck_assert_str_eq(got, want);                                                       \
-        free(got);                                                                         \
+#define READ_ERROR(from, to, want)                                                                 \
+    do {                                                                                           \
+        char *got = read_error(from, to);                                                          \
+        ck_assert_str_eq(got, want);                                                               \
+        free(got);                                                                                 \
     } while (0)
 
 START_TEST(read_errors_are_located)

@@ -112,11 +112,11 @@ static void dump(const run *r)
 #define EDITS(...) ((const char *const[]){__VA_ARGS__, NULL})
 #define STATE_OF_02(st) EDITS("\"active\"", "\"" st "\"")
 #define EXPECT(r, msg) ck_assert_msg(has(r, msg), "missing violation: %s", msg)
-#define EXPECT_N(r, n)                                                                     \
-    do {                                                                                   \
-        if ((r)->rep.nviolations != (size_t)(n))                                           \
-            dump(r);                                                                       \
-        ck_assert_uint_eq((r)->rep.nviolations, (size_t)(n));                              \
+#define EXPECT_N(r, n)                                                                             \
+    do {                                                                                           \
+        if ((r)->rep.nviolations != (size_t)(n))                                                   \
+            dump(r);                                                                               \
+        ck_assert_uint_eq((r)->rep.nviolations, (size_t)(n));                                      \
     } while (0)
 
 START_TEST(valid_plan_passes)
