@@ -1,4 +1,6 @@
-/* reefplan verify FLEET PLAN [--json]: checks a plan against SPEC §3-5.
+/* reefplan verify FLEET PLAN [--json] [--move-budget K]: checks a plan against
+ * SPEC §3-5; --move-budget checks against the budget a plan was made with
+ * (rebalance --move-budget) instead of settings.move_budget.
  * Exit 0 valid, 1 violations, 2 usage or input error. */
 #include <math.h>
 #include <stdio.h>
@@ -65,9 +67,15 @@ int cmd_verify(int argc, char **argv)
     const char *pos[2] = {NULL, NULL};
     int npos = 0;
     bool as_json = false;
+    long budget = -2;
     for (int k = 1; k < argc; k++) {
         if (!strcmp(argv[k], "--json"))
             as_json = true;
+        else if (!strcmp(argv[k], "--move-budget")) {
+            if (rp_cli_long("verify", "--move-budget", k + 1 < argc ? argv[++k] : NULL, -1,
+                            1000000000L, &budget) < 0)
+                return RP_EXIT_USAGE;
+        }
         else if (argv[k][0] == '-' && argv[k][1])
             return rp_cli_usage("verify", "unknown option '%s'", argv[k]);
         else if (npos < 2)
@@ -76,13 +84,16 @@ int cmd_verify(int argc, char **argv)
             return rp_cli_usage("verify", "unexpected argument '%s'", argv[k]);
     }
     if (npos != 2)
-        return rp_cli_usage("verify", "usage: reefplan verify FLEET PLAN [--json]");
+        return rp_cli_usage("verify",
+                            "usage: reefplan verify FLEET PLAN [--json] [--move-budget K]");
     rp_cli_log_init(0);
     rp_error err = {0};
     rp_fleet *f = NULL;
     rp_plan *p = NULL;
     if (rp_fleet_load(pos[0], &f, &err) < 0)
         return rp_cli_error(&err);
+    if (budget >= -1)
+        f->set.move_budget = (int)budget; /* the budget the plan was made with */
     if (rp_plan_read(pos[1], f, &p, &err) < 0) {
         rp_fleet_free(f);
         return rp_cli_error(&err);
