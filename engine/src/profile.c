@@ -285,26 +285,33 @@ static void lb_str(linebuf *b, const char *s)
 }
 
 /* v as r/1000 with trailing zeros trimmed when that decimal reads back as
- * v for certain (v within 0.49 ulp of it, so no rounding tie can flip it).
+ * v for certain: it lies within 0.49 of the gap to v's neighbour on its side,
+ * so no rounding tie can flip it.
  * Returns the length written to out, or 0 to take the slow path. */
 static int fmt_milli(float v, char out[32])
 {
     if (!(v >= 0 && v < 1e9f))
         return 0;
     double r = nearbyint((double)v * 1000.0), d = r / 1000.0;
-    double ulp = (double)nextafterf(v, INFINITY) - (double)v;
-    if (fabs(d - (double)v) > 0.49 * ulp)
+    float nb = nextafterf(v, d < (double)v ? -INFINITY : INFINITY); /* neighbour towards d */
+    if (fabs(d - (double)v) > 0.49 * fabs((double)nb - (double)v))
         return 0;
-    long long ir = (long long)r;
-    int n = snprintf(out, 32, "%lld", ir / 1000);
-    int frac = (int)(ir % 1000);
+    unsigned long long ir = (unsigned long long)r, ip = ir / 1000;
+    unsigned frac = (unsigned)(ir % 1000);
+    char rev[24];
+    int n = 0, k = 0;
+    do {
+        rev[k++] = (char)('0' + ip % 10);
+        ip /= 10;
+    } while (ip);
+    while (k)
+        out[n++] = rev[--k];
     if (frac) {
-        char f[4] = {(char)('0' + frac / 100), (char)('0' + frac / 10 % 10),
-                     (char)('0' + frac % 10), 0};
-        int k = 3;
-        while (f[k - 1] == '0')
-            f[--k] = 0;
-        n += snprintf(out + n, (size_t)(32 - n), ".%s", f);
+        out[n++] = '.';
+        for (unsigned div = 100; frac; div /= 10) {
+            out[n++] = (char)('0' + frac / div);
+            frac %= div;
+        }
     }
     return n;
 }

@@ -398,39 +398,68 @@ static void try_retier(const rp_solver *s, size_t i, choice *best)
     }
 }
 
+/* Considers reef r as the destination of instance i (or its own reef, for
+ * a tier change when stay is true). */
+static void consider(const rp_solver *s, size_t i, int r, bool stay, double out,
+                     double out_shape, bool *opened_empty, choice *best)
+{
+    int cur = s->at[i];
+    if (r == cur) {
+        if (stay)
+            try_retier(s, i, best);
+        return;
+    }
+    if ((cur >= 0 && !s->movable[i]) || !may_enter(s, i, r))
+        return;
+    if (s->r[r].use.n == 0 && s->r[r].fleet_reef < 0) {
+        if (*opened_empty)
+            return; /* empty new reefs are all alike: try one */
+        *opened_empty = true;
+    }
+    int budget_left = s->budget < 0 ? 1 << 30 : s->budget - s->moves;
+    int extra = (counts_in_budget(s, i, r) ? 1 : 0) -
+                (cur >= 0 && counts_in_budget(s, i, cur) ? 1 : 0);
+    if (extra > 0 && budget_left < extra)
+        return;
+    try_enter(s, i, r, out, out_shape, s->tier_free[i] || s->forced[i], s->tier[i], best);
+}
+
+/* Regions with more reefs than this are searched through a random sample
+ * of their reefs per move (plus the instance's own and original reef). */
+#define SAMPLE_ABOVE 48
+#define SAMPLE_SIZE 32
+
 /* Best destination for instance i among its region's reefs (its own reef
  * included when stay is true), honouring the move budget. */
-static choice best_place(const rp_solver *s, size_t i, bool stay)
+static choice best_place(rp_solver *s, size_t i, bool stay)
 {
     choice best = {.reef = -1};
     int g = s->f->inst[i].region;
     double out_shape;
     double out = leave_delta(s, i, &out_shape);
     bool opened_empty = false;
-    int budget_left = s->budget < 0 ? 1 << 30 : s->budget - s->moves;
-    int cur = s->at[i];
-    for (int k = 0; k < s->region_nreefs[g]; k++) {
+    int n = s->region_nreefs[g];
+    if (n <= SAMPLE_ABOVE) {
+        for (int k = 0; k < n; k++)
+            consider(s, i, s->region_reefs[g][k], stay, out, out_shape, &opened_empty, &best);
+        return best;
+    }
+    if (s->at[i] >= 0)
+        consider(s, i, s->at[i], stay, out, out_shape, &opened_empty, &best);
+    if (s->orig[i] >= 0 && s->orig[i] != s->at[i])
+        consider(s, i, s->orig[i], stay, out, out_shape, &opened_empty, &best);
+    /* The first empty candidate reef, so opening one is always weighed. */
+    for (int k = 0; k < n; k++) {
         int r = s->region_reefs[g][k];
-        if (r == cur) {
-            if (!stay)
-                continue;
-        } else if ((cur >= 0 && !s->movable[i]) || !may_enter(s, i, r)) {
-            continue;
+        if (s->r[r].fleet_reef < 0 && s->r[r].use.n == 0) {
+            consider(s, i, r, stay, out, out_shape, &opened_empty, &best);
+            break;
         }
-        if (s->r[r].use.n == 0 && s->r[r].fleet_reef < 0) {
-            if (opened_empty)
-                continue; /* empty new reefs are all alike: try one */
-            opened_empty = true;
-        }
-        int extra = (counts_in_budget(s, i, r) ? 1 : 0) -
-                    (cur >= 0 && counts_in_budget(s, i, cur) ? 1 : 0);
-        if (extra > 0 && budget_left < extra)
-            continue;
-        if (r == cur) {
-            try_retier(s, i, &best);
-            continue;
-        }
-        try_enter(s, i, r, out, out_shape, s->tier_free[i] || s->forced[i], s->tier[i], &best);
+    }
+    for (int k = 0; k < SAMPLE_SIZE; k++) {
+        int r = s->region_reefs[g][rng_below(s, n)];
+        if (r != s->at[i] && r != s->orig[i])
+            consider(s, i, r, stay, out, out_shape, &opened_empty, &best);
     }
     return best;
 }

@@ -96,6 +96,25 @@ START_TEST(spaces_are_kept)
     ck_assert_str_eq(rp_csv_field(c, 0), " 12");
     ck_assert_str_eq(rp_csv_field(c, 1), "3 ");
     rp_csv_close(c);
+    /* Blank-only fields and tabs, on the whole-line fast path. */
+    c = open_text("a,b\n\t, \nx y,\tz\t\n", &err);
+    ck_assert_int_eq(rp_csv_next(c, &err), 1);
+    ck_assert_str_eq(rp_csv_field(c, 0), "\t");
+    ck_assert_str_eq(rp_csv_field(c, 1), " ");
+    ck_assert_int_eq(rp_csv_col(c, 1), 3);
+    ck_assert_int_eq(rp_csv_next(c, &err), 1);
+    ck_assert_str_eq(rp_csv_field(c, 0), "x y");
+    ck_assert_str_eq(rp_csv_field(c, 1), "\tz\t");
+    ck_assert_int_eq(rp_csv_col(c, 1), 5);
+    ck_assert_int_eq(rp_csv_next(c, &err), 0);
+    rp_csv_close(c);
+    c = open_text("a\n   \nb\n", &err);
+    ck_assert_int_eq(rp_csv_next(c, &err), 1);
+    ck_assert_str_eq(rp_csv_field(c, 0), "   ");
+    ck_assert_int_eq(rp_csv_next(c, &err), 1);
+    ck_assert_str_eq(rp_csv_field(c, 0), "b");
+    ck_assert_int_eq(rp_csv_line(c), 3);
+    rp_csv_close(c);
 }
 END_TEST
 

@@ -297,6 +297,20 @@ START_TEST(profiles_roundtrip)
     row[4] = 3.4e38f;
     row[5] = 0;
     row[6] = 1234.5678f;
+    row[7] = nextafterf(1.0f, 0);
+    row[8] = nextafterf(1024.0f, 0);
+    row[9] = nextafterf(0.125f, 1);
+    row[10] = 0.999f;
+    row[11] = 1e-40f; /* subnormal */
+    /* Many plain and awkward values in the other rows. */
+    srand(3);
+    for (size_t k = 0; k < 4 * RP_NMETRICS * 24; k++) {
+        float *v = f->prof + 6 * 24 + k;
+        int kind = rand() % 3;
+        *v = kind == 0   ? (float)(rand() % 100000) / 1000.0f
+             : kind == 1 ? (float)rand() / (float)RAND_MAX * 5000.0f
+                         : nextafterf((float)(1 << (rand() % 20)), 0);
+    }
     char *out = rp_xasprintf("%s/out.csv", dir);
     ck_assert_int_eq(rp_profiles_write(f, out, &err), 0);
     rp_fleet *g = fleet_new();

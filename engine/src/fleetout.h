@@ -1,0 +1,27 @@
+/* fleetout.h - the fleet as it will be after a plan (`reefplan rebalance
+ * --target-fleet DIR`): a fleet directory that rp_fleet_load reads back, so
+ * a plan's outcome can be checked, rebalanced again or fed to what-if runs.
+ *
+ * Nothing here takes ownership of its arguments. */
+#ifndef RP_FLEETOUT_H
+#define RP_FLEETOUT_H
+
+#include "plan.h"
+
+/* Writes the target fleet of plan p over fleet f into the new directory dir
+ * (which must not exist, or be empty):
+ * - fleet.json: f's fleet.json as stored in f->dir, with "reefs" replaced by
+ *   the plan's reefs that are not deleted, in plan order (existing reefs keep
+ *   their state, created ones are "active"), each at the plan's pool_sku and
+ *   nodes; a catalog given as a path is rewritten as an absolute path;
+ * - instances.csv: every instance at its target reef and tiers; last_moved
+ *   becomes the date of settings.now for an instance whose reef changes;
+ *   an unplaced instance has reef and tiers empty (it is new again);
+ * - profiles.csv: every instance's profile (rp_profiles_write).
+ * The directory is built in a temporary sibling and renamed into place, so
+ * it is whole or absent. Returns 0; RP_EUSAGE when dir exists and is not
+ * empty; RP_EIO (err names the file) when fleet.json cannot be read again
+ * or a file cannot be written. */
+int rp_fleet_write_target(const rp_fleet *f, const rp_plan *p, const char *dir, rp_error *err);
+
+#endif
