@@ -8,6 +8,7 @@
 
 #include "audit.h"
 #include "cli.h"
+#include "fleetout.h"
 #include "log.h"
 #include "solver.h"
 
@@ -24,7 +25,7 @@ typedef struct opts {
 #define X(name, flag, def, lo, hi, help) double name;
     REBALANCE_OPTIONS(X)
 #undef X
-    const char *dir, *out;
+    const char *dir, *out, *target_fleet;
     bool json, explain, peak_profiles;
     int verbose;
 } opts;
@@ -32,7 +33,7 @@ typedef struct opts {
 static int usage_help(void)
 {
     fprintf(stderr, "usage: reefplan rebalance FLEET [-o plan.json] [--json] [--explain] "
-                    "[--peak-profiles] [-v]\n");
+                    "[--peak-profiles] [--target-fleet DIR] [-v]\n");
 #define X(name, flag, def, lo, hi, help) fprintf(stderr, "  %-18s %s (default %g)\n", flag, help, (double)def);
     REBALANCE_OPTIONS(X)
 #undef X
@@ -63,6 +64,10 @@ static int parse(int argc, char **argv, opts *o)
             if (k + 1 >= argc)
                 return rp_cli_usage("rebalance", "-o needs a file name"), -1;
             o->out = argv[++k];
+        } else if (!strcmp(a, "--target-fleet")) {
+            if (k + 1 >= argc)
+                return rp_cli_usage("rebalance", "--target-fleet needs a directory"), -1;
+            o->target_fleet = argv[++k];
         } else if (!strcmp(a, "--json")) {
             o->json = true;
         } else if (!strcmp(a, "--explain")) {
@@ -114,9 +119,12 @@ static void print_summary(const rp_fleet *f, const rp_plan *p)
             s->cost_before > 0 ? 100 * (s->cost_after - s->cost_before) / s->cost_before : 0,
             s->objective, s->lower_bound, s->moves, s->tier_changes, s->reefs_opened,
             s->reefs_deleted, p->nact, s->solve_seconds);
-    for (size_t k = 0; k < p->nunplaced; k++)
+    for (size_t k = 0; k < p->nunplaced && k < 10; k++)
         fprintf(stderr, "rebalance: unplaced %s: %s\n", f->inst[p->unplaced[k].inst].id,
                 p->unplaced[k].reason);
+    if (p->nunplaced > 10)
+        fprintf(stderr, "rebalance: ... and %zu more unplaced (see the plan)\n",
+                p->nunplaced - 10);
     if (p->ndeferred)
         fprintf(stderr, "rebalance: %zu instance(s) left in draining reefs (deferred)\n",
                 p->ndeferred);
@@ -169,6 +177,21 @@ static char *summary_json(const rp_plan *p)
     return out;
 }
 
+/* --target-fleet: the fleet after the plan. With --peak-profiles f holds
+ * flattened profiles, so the fleet is read again for its real ones. */
+static int write_target(const opts *o, const rp_fleet *f, const rp_plan *p)
+{
+    rp_fleet *orig = NULL;
+    rp_error err;
+    if (o->peak_profiles && rp_fleet_load(o->dir, &orig, &err) < 0)
+        return rp_cli_error(&err);
+    int rc = rp_fleet_write_target(orig ? orig : f, p, o->target_fleet, &err);
+    rp_fleet_free(orig);
+    if (rc < 0)
+        return rc == RP_EUSAGE ? rp_cli_error(&err) : (rp_error_print(&err, stderr), RP_EXIT_FAIL);
+    return RP_EXIT_OK;
+}
+
 int cmd_rebalance(int argc, char **argv)
 {
     opts o;
@@ -195,9 +218,9 @@ int cmd_rebalance(int argc, char **argv)
     rp_plan_sequence(f, p, (int)o.max_concurrent);
     p->settings_json = settings_echo(f, &o, (int)(o.move_budget >= -1 ? o.move_budget
                                                                       : f->set.move_budget));
+    int rc = o.target_fleet ? write_target(&o, f, p) : RP_EXIT_OK;
     char *text = rp_plan_to_json(p, f);
-    int rc = RP_EXIT_OK;
-    if (o.out || !o.json) {
+    if (rc == RP_EXIT_OK && (o.out || !o.json)) {
         if (rp_cli_output(o.out, text) < 0)
             rc = RP_EXIT_FAIL;
     }

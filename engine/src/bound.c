@@ -189,6 +189,68 @@ static double set_bound(const rctx *c, const int *ids, size_t nfix, size_t n, si
     return reefs * c->u.fixed_min + db + nodes + sto;
 }
 
+/* Largest shared capacity one reef can have for metric m (headroom applied). */
+static double reef_capacity(const rp_fleet *f, int g, int m)
+{
+    const rp_catalog *c = f->cat;
+    double best = 0;
+    for (size_t r = 0; r <= f->nreefs; r++) {
+        if (r < f->nreefs && f->reefs[r].region != g)
+            continue;
+        const rp_template *t =
+            &c->templates[r < f->nreefs ? f->reefs[r].template_idx : f->regions[g].template_idx];
+        const rp_vm_sku *vm = &c->vms[t->node_vm];
+        const rp_storage_sku *st = &c->storage[t->storage];
+        double cap[RP_NMETRICS] = {0, 0, t->max_nodes * vm->alloc_cpu,
+                                   t->max_nodes * vm->alloc_memory_gb, st->max_gb, st->max_iops};
+        for (size_t k = 0; k < c->npools; k++) {
+            cap[0] = fmax(cap[0], c->pools[k].db_compute);
+            cap[1] = fmax(cap[1], c->pools[k].max_storage_gb);
+        }
+        best = fmax(best, cap[m]);
+    }
+    return best * (1 - f->set.headroom[m]);
+}
+
+/* Reefs needed to hold, at the busiest slot, the load of the instances that
+ * have no dedicated alternative for that metric. */
+static int capacity_reefs(const rctx *c, const int *ids, size_t n)
+{
+    const rp_fleet *f = c->f;
+    int S = f->set.slots, k = 0;
+    double *sum = rp_xcalloc((size_t)S, sizeof(double));
+    for (int m = 0; m < RP_NMETRICS; m++) {
+        double cap = reef_capacity(f, c->g, m);
+        if (!(cap > 0))
+            continue;
+        memset(sum, 0, (size_t)S * sizeof(double));
+        bool any = false;
+        for (size_t j = 0; j < n; j++) {
+            size_t i = (size_t)ids[j];
+            const rp_instance *in = &f->inst[i];
+            int tier = rp_metric_tier[m];
+            bool pinned_shared = in->pinned && in->reef >= 0 && in->tier[tier] == RP_SHARED &&
+                                 f->reefs[in->reef].state != RP_REEF_BROKEN;
+            if (isfinite(c->ded[i][tier]) && !pinned_shared)
+                continue;
+            const float *p = rp_fleet_profile(f, i, m);
+            for (int t = 0; t < S; t++)
+                sum[t] += p[t];
+            any = true;
+        }
+        if (!any)
+            continue;
+        double peak = 0;
+        for (int t = 0; t < S; t++)
+            peak = fmax(peak, sum[t]);
+        double need = ceil(peak / cap - 1e-6);
+        if (need > k)
+            k = (int)need;
+    }
+    free(sum);
+    return k;
+}
+
 static int fewest_reefs(const rctx *c, const int *ids, size_t n)
 {
     const rp_fleet *f = c->f;
@@ -218,6 +280,8 @@ static int fewest_reefs(const rctx *c, const int *ids, size_t n)
     free(gc);
     k = k > held ? k : held;
     k = k > gmax ? k : gmax;
+    int kc = capacity_reefs(c, ids, n);
+    k = k > kc ? k : kc;
     return k > 1 ? k : 1;
 }
 

@@ -1,4 +1,4 @@
-#include "solver.h"
+#include "solver_int.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -9,57 +9,14 @@
 #include "bound.h"
 #include "log.h"
 
-/* Penalties steer the search; they never reach the reported objective. A
- * reef that no SKU can hold costs INFEASIBLE plus its overflow, and every
- * instance left in a draining reef costs DRAIN, so the budget goes there
- * first. */
-#define PEN_INFEASIBLE 1e7
-#define PEN_DRAIN 1e5
-#define IMPROVE_EPS 1e-6
-#define MAX_POOLS 256
-
-typedef struct sreef {
-    int fleet_reef; /* -1: a reef the plan may create */
-    int region, tmpl;
-    rp_reef_state state;
-    rp_reef_use use;
-    int pool, nodes; /* cheapest sizing of the load, -1 when none fits */
-    double cost;     /* reef cost with penalties; 0 when empty */
-    double shape;    /* tie-breaker: minus the sum of squared fill levels */
-} sreef;
-
-struct rp_solver {
-    const rp_fleet *f;
-    rp_solve_opts o;
-    sreef *r;
-    int nr;
-    int **region_reefs; /* per region: solver reef indexes */
-    int *region_nreefs;
-    int *at, *orig; /* solver reef of each instance now / at the start; -1 none */
-    uint8_t (*tier)[RP_NTIERS];
-    uint8_t (*orig_tier)[RP_NTIERS];
-    rp_ded *ded;
-    bool *movable, *tier_free, *forced;
-    double (*norm)[4]; /* per template: fill-level scale of db_compute, db_storage, cpu, memory */
-    int *movers; /* instances that may change reef */
-    int nmovers;
-    int **group_members;
-    int *group_size;
-    int moves, budget;
-    char **unplaced_reason; /* per instance, malloc'd, or NULL */
-    uint64_t rng;
-    double t0;
-    long iters;
-};
-
-static double now_seconds(void)
+double rp__now_seconds(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static uint64_t rng_next(uint64_t *s)
+uint64_t rp__rng_next(uint64_t *s)
 {
     uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -67,22 +24,14 @@ static uint64_t rng_next(uint64_t *s)
     return z ^ (z >> 31);
 }
 
-static int rng_below(rp_solver *s, int n)
+int rp__rng_below(rp_solver *s, int n)
 {
-    return n <= 1 ? 0 : (int)(rng_next(&s->rng) % (uint64_t)n);
+    return n <= 1 ? 0 : (int)(rp__rng_next(&s->rng) % (uint64_t)n);
 }
 
 
 /* ---- reef cost --------------------------------------------------------- */
 
-/* What a reef would hold: the figures rp_size_for and the cost need. */
-typedef struct load {
-    double peak[RP_NMETRICS];
-    int nsh[RP_NTIERS];
-    int n, ded_nodes;
-    double share_gb_peaks, ded_cost;
-    int over[MAX_POOLS];
-} load;
 
 static void load_of(const rp_solver *s, const sreef *x, load *l)
 {
@@ -171,7 +120,7 @@ static double cost_of(const rp_solver *s, const sreef *x, const load *l, int *po
  * fuller reefs: minus the sum of squared fill levels, a smooth measure that
  * rewards emptying one reef into others, which later pays as a smaller SKU
  * or a deleted reef. It only breaks ties; it is never traded against cost. */
-static double shape_of(const rp_solver *s, const sreef *x, const load *l)
+double rp__shape_of(const rp_solver *s, const sreef *x, const load *l)
 {
     static const int ms[4] = {RP_M_DB_COMPUTE, RP_M_DB_STORAGE, RP_M_CPU, RP_M_MEMORY};
     double sh = 0;
@@ -182,33 +131,69 @@ static double shape_of(const rp_solver *s, const sreef *x, const load *l)
     return sh;
 }
 
-static void refresh(rp_solver *s, int r)
+double rp__exchange_cost(const rp_solver *s, int r, const int *outs, int nout, const int *ins,
+                         int nin, load *l, int *pool, int *nodes)
+{
+    const sreef *x = &s->r[r];
+    const rp_fleet *f = s->f;
+    int S = f->set.slots;
+    load_of(s, x, l);
+    for (int m = 0; m < RP_NMETRICS; m++) {
+        int t = rp_metric_tier[m];
+        const float *po[2] = {NULL, NULL}, *pn[2] = {NULL, NULL};
+        bool any = false;
+        for (int k = 0; k < nout; k++)
+            if (s->tier[outs[k]][t] == RP_SHARED)
+                any = true, po[k] = rp_fleet_profile(f, (size_t)outs[k], m);
+        for (int k = 0; k < nin; k++)
+            if (s->tier[ins[k]][t] == RP_SHARED)
+                any = true, pn[k] = rp_fleet_profile(f, (size_t)ins[k], m);
+        if (!any)
+            continue;
+        const double *sum = x->use.sum + (size_t)m * (size_t)S;
+        double best = 0;
+        for (int k = 0; k < S; k++) {
+            double v = sum[k];
+            for (int q = 0; q < 2; q++)
+                v += (pn[q] ? pn[q][k] : 0) - (po[q] ? po[q][k] : 0);
+            best = v > best ? v : best;
+        }
+        l->peak[m] = best;
+    }
+    for (int k = 0; k < nout; k++)
+        load_shift(s, x, l, (size_t)outs[k], s->tier[outs[k]], &s->ded[outs[k]], -1);
+    for (int k = 0; k < nin; k++)
+        load_shift(s, x, l, (size_t)ins[k], s->tier[ins[k]], &s->ded[ins[k]], +1);
+    return cost_of(s, x, l, pool, nodes);
+}
+
+void rp__refresh(rp_solver *s, int r)
 {
     load l;
     load_of(s, &s->r[r], &l);
     s->r[r].cost = cost_of(s, &s->r[r], &l, &s->r[r].pool, &s->r[r].nodes);
-    s->r[r].shape = shape_of(s, &s->r[r], &l);
+    s->r[r].shape = rp__shape_of(s, &s->r[r], &l);
 }
 
 /* ---- instance terms ----------------------------------------------------- */
 
-static bool is_move(const rp_solver *s, size_t i, int reef)
+bool rp__is_move(const rp_solver *s, size_t i, int reef)
 {
     return s->orig[i] >= 0 && reef != s->orig[i];
 }
 
-static bool counts_in_budget(const rp_solver *s, size_t i, int reef)
+bool rp__counts_in_budget(const rp_solver *s, size_t i, int reef)
 {
-    return is_move(s, i, reef) && !s->forced[i];
+    return rp__is_move(s, i, reef) && !s->forced[i];
 }
 
 /* Move and tier-change cost of instance i at reef with tiers. */
-static double inst_cost(const rp_solver *s, size_t i, int reef, const uint8_t tier[RP_NTIERS])
+double rp__inst_cost(const rp_solver *s, size_t i, int reef, const uint8_t tier[RP_NTIERS])
 {
     const rp_fleet *f = s->f;
     if (reef < 0)
         return 0;
-    if (is_move(s, i, reef))
+    if (rp__is_move(s, i, reef))
         return f->plans[f->inst[i].plan].move_cost;
     if (s->orig[i] < 0)
         return 0;
@@ -218,7 +203,7 @@ static double inst_cost(const rp_solver *s, size_t i, int reef, const uint8_t ti
     return changes * f->set.tier_change_cost;
 }
 
-static bool group_ok(const rp_solver *s, size_t i, int reef)
+bool rp__group_ok(const rp_solver *s, size_t i, int reef)
 {
     int g = s->f->inst[i].group;
     if (g < 0)
@@ -232,7 +217,7 @@ static bool group_ok(const rp_solver *s, size_t i, int reef)
 }
 
 /* May instance i enter reef r (ignoring capacity)? */
-static bool may_enter(const rp_solver *s, size_t i, int r)
+bool rp__may_enter(const rp_solver *s, size_t i, int r)
 {
     const sreef *x = &s->r[r];
     if (x->region != s->f->inst[i].region)
@@ -241,10 +226,10 @@ static bool may_enter(const rp_solver *s, size_t i, int r)
         return true; /* returning home is always allowed */
     if (x->state != RP_REEF_ACTIVE)
         return false;
-    return group_ok(s, i, r);
+    return rp__group_ok(s, i, r);
 }
 
-static bool ded_sizes(const rp_solver *s, size_t i, int tmpl, const uint8_t tier[RP_NTIERS],
+bool rp__ded_sizes(const rp_solver *s, size_t i, int tmpl, const uint8_t tier[RP_NTIERS],
                       rp_ded *d)
 {
     *d = (rp_ded){-1, 0, 0};
@@ -253,52 +238,32 @@ static bool ded_sizes(const rp_solver *s, size_t i, int tmpl, const uint8_t tier
 
 /* ---- apply ------------------------------------------------------------- */
 
-static void inst_remove(rp_solver *s, size_t i)
+void rp__inst_remove(rp_solver *s, size_t i)
 {
     int r = s->at[i];
     if (r < 0)
         return;
     rp_use_add(&s->r[r].use, s->f, i, s->r[r].tmpl, s->tier[i], &s->ded[i], -1);
-    if (counts_in_budget(s, i, r))
+    if (rp__counts_in_budget(s, i, r))
         s->moves--;
     s->at[i] = -1;
-    refresh(s, r);
+    rp__refresh(s, r);
 }
 
-static void inst_put(rp_solver *s, size_t i, int r, const uint8_t tier[RP_NTIERS],
+void rp__inst_put(rp_solver *s, size_t i, int r, const uint8_t tier[RP_NTIERS],
                      const rp_ded *d)
 {
     memcpy(s->tier[i], tier, RP_NTIERS);
     s->ded[i] = *d;
     s->at[i] = r;
     rp_use_add(&s->r[r].use, s->f, i, s->r[r].tmpl, tier, d, +1);
-    if (counts_in_budget(s, i, r))
+    if (rp__counts_in_budget(s, i, r))
         s->moves++;
-    refresh(s, r);
+    rp__refresh(s, r);
 }
 
 /* ---- evaluation -------------------------------------------------------- */
 
-typedef struct choice {
-    int reef;
-    uint8_t tier[RP_NTIERS];
-    rp_ded ded;
-    double delta;  /* change of the total objective, penalties included */
-    double dshape; /* change of the tie-breaker */
-} choice;
-
-#define SHAPE_EPS 1e-9
-
-/* Lexicographic: cost first, shape on equal cost. */
-static bool better(double d, double ds, double bd, double bds)
-{
-    return d < bd - IMPROVE_EPS || (d <= bd + IMPROVE_EPS && ds < bds - SHAPE_EPS);
-}
-
-static bool improves(double d, double ds)
-{
-    return better(d, ds, 0, 0);
-}
 
 /* Cost of reef r after instance i (currently elsewhere) enters with each
  * tier combination; keeps the best in *best. base_delta carries the change
@@ -316,7 +281,7 @@ static void try_enter(const rp_solver *s, size_t i, int r, double base_delta,
         if (!tiers_free && memcmp(tier, cur_tier, RP_NTIERS) != 0)
             continue;
         rp_ded d;
-        if (!ded_sizes(s, i, x->tmpl, tier, &d))
+        if (!rp__ded_sizes(s, i, x->tmpl, tier, &d))
             continue;
         load l;
         load_of(s, x, &l);
@@ -327,9 +292,9 @@ static void try_enter(const rp_solver *s, size_t i, int r, double base_delta,
         double c = cost_of(s, x, &l, &pool, &nodes);
         if (pool < 0)
             continue; /* never move load into a reef no SKU can hold */
-        double delta = base_delta + c - x->cost + inst_cost(s, i, r, tier);
-        double dshape = base_dshape + shape_of(s, x, &l) - x->shape;
-        if (best->reef < 0 || better(delta, dshape, best->delta, best->dshape)) {
+        double delta = base_delta + c - x->cost + rp__inst_cost(s, i, r, tier);
+        double dshape = base_dshape + rp__shape_of(s, x, &l) - x->shape;
+        if (best->reef < 0 || rp__better(delta, dshape, best->delta, best->dshape)) {
             best->reef = r;
             memcpy(best->tier, tier, RP_NTIERS);
             best->ded = d;
@@ -340,7 +305,7 @@ static void try_enter(const rp_solver *s, size_t i, int r, double base_delta,
 }
 
 /* Change of reef r's cost (and tie-breaker) if instance i (in it) leaves. */
-static double leave_delta(const rp_solver *s, size_t i, double *dshape)
+double rp__leave_delta(const rp_solver *s, size_t i, double *dshape)
 {
     int r = s->at[i];
     *dshape = 0;
@@ -352,8 +317,8 @@ static double leave_delta(const rp_solver *s, size_t i, double *dshape)
     rp_use_peak_with(&x->use, s->f, i, s->tier[i], -1, l.peak);
     load_shift(s, x, &l, i, s->tier[i], &s->ded[i], -1);
     int pool, nodes;
-    *dshape = shape_of(s, x, &l) - x->shape;
-    return cost_of(s, x, &l, &pool, &nodes) - x->cost - inst_cost(s, i, r, s->tier[i]);
+    *dshape = rp__shape_of(s, x, &l) - x->shape;
+    return cost_of(s, x, &l, &pool, &nodes) - x->cost - rp__inst_cost(s, i, r, s->tier[i]);
 }
 
 /* Tier changes of instance i in its own reef (rule 10: not when pinned). */
@@ -367,13 +332,13 @@ static void try_retier(const rp_solver *s, size_t i, choice *best)
     const uint8_t all_shared[RP_NTIERS] = {0, 0, 0};
     rp_use_peak_with(&x->use, s->f, i, all_shared, +1, pw_add);
     rp_use_peak_with(&x->use, s->f, i, s->tier[i], -1, pw_rem);
-    double before = x->cost + inst_cost(s, i, r, s->tier[i]);
+    double before = x->cost + rp__inst_cost(s, i, r, s->tier[i]);
     for (int combo = 0; combo < 8; combo++) {
         uint8_t tier[RP_NTIERS] = {combo & 1, (combo >> 1) & 1, (combo >> 2) & 1};
         if (!memcmp(tier, s->tier[i], RP_NTIERS))
             continue;
         rp_ded d;
-        if (!ded_sizes(s, i, x->tmpl, tier, &d))
+        if (!rp__ded_sizes(s, i, x->tmpl, tier, &d))
             continue;
         load l;
         load_of(s, x, &l);
@@ -386,9 +351,9 @@ static void try_retier(const rp_solver *s, size_t i, choice *best)
         }
         load_shift(s, x, &l, i, tier, &d, +1);
         int pool, nodes;
-        double delta = cost_of(s, x, &l, &pool, &nodes) + inst_cost(s, i, r, tier) - before;
-        double dshape = shape_of(s, x, &l) - x->shape;
-        if (best->reef < 0 || better(delta, dshape, best->delta, best->dshape)) {
+        double delta = cost_of(s, x, &l, &pool, &nodes) + rp__inst_cost(s, i, r, tier) - before;
+        double dshape = rp__shape_of(s, x, &l) - x->shape;
+        if (best->reef < 0 || rp__better(delta, dshape, best->delta, best->dshape)) {
             best->reef = r;
             memcpy(best->tier, tier, RP_NTIERS);
             best->ded = d;
@@ -409,7 +374,7 @@ static void consider(const rp_solver *s, size_t i, int r, bool stay, double out,
             try_retier(s, i, best);
         return;
     }
-    if ((cur >= 0 && !s->movable[i]) || !may_enter(s, i, r))
+    if ((cur >= 0 && !s->movable[i]) || !rp__may_enter(s, i, r))
         return;
     if (s->r[r].use.n == 0 && s->r[r].fleet_reef < 0) {
         if (*opened_empty)
@@ -417,8 +382,8 @@ static void consider(const rp_solver *s, size_t i, int r, bool stay, double out,
         *opened_empty = true;
     }
     int budget_left = s->budget < 0 ? 1 << 30 : s->budget - s->moves;
-    int extra = (counts_in_budget(s, i, r) ? 1 : 0) -
-                (cur >= 0 && counts_in_budget(s, i, cur) ? 1 : 0);
+    int extra = (rp__counts_in_budget(s, i, r) ? 1 : 0) -
+                (cur >= 0 && rp__counts_in_budget(s, i, cur) ? 1 : 0);
     if (extra > 0 && budget_left < extra)
         return;
     try_enter(s, i, r, out, out_shape, s->tier_free[i] || s->forced[i], s->tier[i], best);
@@ -431,12 +396,12 @@ static void consider(const rp_solver *s, size_t i, int r, bool stay, double out,
 
 /* Best destination for instance i among its region's reefs (its own reef
  * included when stay is true), honouring the move budget. */
-static choice best_place(rp_solver *s, size_t i, bool stay)
+choice rp__best_place(rp_solver *s, size_t i, bool stay)
 {
     choice best = {.reef = -1};
     int g = s->f->inst[i].region;
     double out_shape;
-    double out = leave_delta(s, i, &out_shape);
+    double out = rp__leave_delta(s, i, &out_shape);
     bool opened_empty = false;
     int n = s->region_nreefs[g];
     if (n <= SAMPLE_ABOVE) {
@@ -457,17 +422,17 @@ static choice best_place(rp_solver *s, size_t i, bool stay)
         }
     }
     for (int k = 0; k < SAMPLE_SIZE; k++) {
-        int r = s->region_reefs[g][rng_below(s, n)];
+        int r = s->region_reefs[g][rp__rng_below(s, n)];
         if (r != s->at[i] && r != s->orig[i])
             consider(s, i, r, stay, out, out_shape, &opened_empty, &best);
     }
     return best;
 }
 
-static void apply_choice(rp_solver *s, size_t i, const choice *c)
+void rp__apply_choice(rp_solver *s, size_t i, const choice *c)
 {
-    inst_remove(s, i);
-    inst_put(s, i, c->reef, c->tier, &c->ded);
+    rp__inst_remove(s, i);
+    rp__inst_put(s, i, c->reef, c->tier, &c->ded);
 }
 
 /* ---- set-up ------------------------------------------------------------ */
@@ -499,9 +464,8 @@ static void build_reefs(rp_solver *s)
         size_t in_region = 0;
         for (size_t i = 0; i < f->ninst; i++)
             in_region += f->inst[i].region == (int)g;
-        long need = (long)(in_region / 20) + 2;
-        if (room > need)
-            room = (int)need;
+        if ((size_t)room > in_region)
+            room = (int)in_region; /* never more new reefs than instances */
         for (int k = 0; k < room; k++) {
             sreef x = {.fleet_reef = -1, .region = (int)g,
                        .tmpl = f->regions[g].template_idx, .state = RP_REEF_ACTIVE};
@@ -554,7 +518,7 @@ static void build_norms(rp_solver *s)
     }
 }
 
-static bool in_cooldown(const rp_fleet *f, size_t i)
+bool rp__solver_cooling(const rp_fleet *f, size_t i)
 {
     int64_t lm = f->inst[i].last_moved;
     return lm != RP_NO_TIME && f->set.now - lm < (int64_t)f->set.move_cooldown_days * 86400;
@@ -588,9 +552,9 @@ rp_solver *rp_solver_new(const rp_fleet *f, const rp_solve_opts *o)
         memcpy(s->orig_tier[i], in->tier, RP_NTIERS);
         bool broken = in->reef >= 0 && f->reefs[in->reef].state == RP_REEF_BROKEN;
         s->forced[i] = broken;
-        s->movable[i] = broken || in->reef < 0 || (!in->pinned && !in_cooldown(f, i));
+        s->movable[i] = broken || in->reef < 0 || (!in->pinned && !rp__solver_cooling(f, i));
         s->tier_free[i] = broken || in->reef < 0 || !in->pinned;
-        if (s->movable[i] && in->reef >= 0)
+        if (s->movable[i])
             s->movers[s->nmovers++] = (int)i;
     }
     return s;
@@ -627,292 +591,6 @@ void rp_solver_free(rp_solver *s)
     free(s);
 }
 
-/* ---- construction ------------------------------------------------------ */
-
-/* Loads the current placement, sized at the cheapest fitting size. Current
- * dedicated tiers take their cheapest size; one that no size fits keeps
- * the largest so the instance is still accounted for. */
-static void load_current(rp_solver *s)
-{
-    const rp_fleet *f = s->f;
-    for (size_t i = 0; i < f->ninst; i++) {
-        int r = f->inst[i].reef;
-        if (r < 0 || f->reefs[r].state == RP_REEF_BROKEN)
-            continue;
-        rp_ded d = {-1, 0, 0};
-        rp_ded_fill(f, i, s->r[r].tmpl, f->inst[i].tier, &d);
-        memcpy(s->tier[i], f->inst[i].tier, RP_NTIERS);
-        s->ded[i] = d;
-        s->at[i] = r;
-        rp_use_add(&s->r[r].use, f, i, s->r[r].tmpl, s->tier[i], &d, +1);
-    }
-    for (int r = 0; r < s->nr; r++)
-        refresh(s, r);
-}
-
-static double size_key(const rp_fleet *f, size_t i)
-{
-    double k = 0;
-    for (int m = 0; m < RP_NMETRICS; m++) {
-        double scale = 1;
-        double dp = f->plans[0].default_profile[m];
-        if (dp > 0)
-            scale = dp;
-        k += rp_fleet_peak(f, i, m) / scale;
-    }
-    return k;
-}
-
-static const rp_fleet *sort_fleet;
-static int cmp_size_desc(const void *a, const void *b)
-{
-    double x = size_key(sort_fleet, (size_t) * (const int *)a);
-    double y = size_key(sort_fleet, (size_t) * (const int *)b);
-    return (x < y) - (x > y);
-}
-
-/* Why instance i fits nowhere, for the plan's unplaced list. */
-static char *unplaced_why(const rp_solver *s, size_t i)
-{
-    const rp_fleet *f = s->f;
-    int g = f->inst[i].region;
-    int open = 0, group = 0;
-    for (int k = 0; k < s->region_nreefs[g]; k++) {
-        int r = s->region_reefs[g][k];
-        if (s->r[r].state == RP_REEF_ACTIVE)
-            open++;
-        if (s->r[r].state == RP_REEF_ACTIVE && !group_ok(s, i, r))
-            group++;
-    }
-    if (open == 0)
-        return rp_xasprintf("region %s has no active reef and no room for a new one "
-                            "(max_reefs %d)",
-                            f->regions[g].name, f->regions[g].max_reefs);
-    if (group == open)
-        return rp_xasprintf("every active reef in %s already holds an instance of group '%s'",
-                            f->regions[g].name, f->groups[f->inst[i].group]);
-    uint8_t sh[RP_NTIERS] = {0, 0, 0};
-    rp_ded d;
-    if (!ded_sizes(s, i, f->regions[g].template_idx, (uint8_t[]){1, 1, 1}, &d) &&
-        !ded_sizes(s, i, f->regions[g].template_idx, sh, &d))
-        return rp_xstrdup("its load exceeds every pool, single database, node pool and share "
-                          "size in the catalog");
-    return rp_xasprintf("no reef in %s has capacity left at every slot, and no new reef can be "
-                        "opened (max_reefs %d)",
-                        f->regions[g].name, f->regions[g].max_reefs);
-}
-
-/* Places every instance that has no reef (new ones, and those of broken
- * reefs), largest first, each at its cheapest feasible reef and tiers. */
-static void construct(rp_solver *s)
-{
-    const rp_fleet *f = s->f;
-    int *todo = rp_xmalloc((f->ninst ? f->ninst : 1) * sizeof(int));
-    size_t n = 0;
-    for (size_t i = 0; i < f->ninst; i++)
-        if (s->at[i] < 0)
-            todo[n++] = (int)i;
-    sort_fleet = f;
-    qsort(todo, n, sizeof(int), cmp_size_desc);
-    for (size_t k = 0; k < n; k++) {
-        size_t i = (size_t)todo[k];
-        choice c = best_place(s, i, false);
-        if (c.reef < 0) {
-            s->unplaced_reason[i] = unplaced_why(s, i);
-            continue;
-        }
-        inst_put(s, i, c.reef, c.tier, &c.ded);
-    }
-    free(todo);
-}
-
-/* ---- improvement ------------------------------------------------------- */
-
-typedef struct undo {
-    int inst, reef;
-    uint8_t tier[RP_NTIERS];
-    rp_ded ded;
-} undo;
-
-typedef struct journal {
-    rp_vec log; /* undo entries, first touch of each instance */
-    double delta, dshape;
-} journal;
-
-static void touch(journal *j, const rp_solver *s, size_t i)
-{
-    for (size_t k = 0; k < j->log.len; k++)
-        if (RP_VEC_AT(&j->log, undo, k).inst == (int)i)
-            return;
-    undo u = {(int)i, s->at[i], {0}, s->ded[i]};
-    memcpy(u.tier, s->tier[i], RP_NTIERS);
-    RP_VEC_PUSH(&j->log, undo, u);
-}
-
-static void rollback(rp_solver *s, journal *j)
-{
-    for (size_t k = 0; k < j->log.len; k++)
-        inst_remove(s, (size_t)RP_VEC_AT(&j->log, undo, k).inst);
-    for (size_t k = 0; k < j->log.len; k++) {
-        undo *u = &RP_VEC_AT(&j->log, undo, k);
-        if (u->reef >= 0)
-            inst_put(s, (size_t)u->inst, u->reef, u->tier, &u->ded);
-    }
-}
-
-/* Relocate or re-tier one instance if that lowers the objective. */
-static bool move_one(rp_solver *s, size_t i)
-{
-    if (s->at[i] < 0)
-        return false;
-    choice c = best_place(s, i, s->tier_free[i]);
-    if (c.reef < 0 || !improves(c.delta, c.dshape))
-        return false;
-    apply_choice(s, i, &c);
-    return true;
-}
-
-/* Instances of reef r that may leave it. */
-static size_t members(const rp_solver *s, int r, int *out)
-{
-    size_t n = 0;
-    for (int k = 0; k < s->nmovers; k++)
-        if (s->at[s->movers[k]] == r)
-            out[n++] = s->movers[k];
-    return n;
-}
-
-/* Re-inserts the instances in ids (all currently unplaced), largest first,
- * each at its best reef. Returns false when one fits nowhere. */
-static bool reinsert(rp_solver *s, journal *j, int *ids, size_t n)
-{
-    sort_fleet = s->f;
-    qsort(ids, n, sizeof(int), cmp_size_desc);
-    for (size_t k = 0; k < n; k++) {
-        choice c = best_place(s, (size_t)ids[k], false);
-        if (c.reef < 0)
-            return false;
-        j->delta += c.delta;
-        j->dshape += c.dshape;
-        inst_put(s, (size_t)ids[k], c.reef, c.tier, &c.ded);
-    }
-    return true;
-}
-
-/* Takes the instances in ids out of their reefs and puts them back by best
- * fit, excluding nothing; keeps the result only when it is cheaper. */
-static bool ruin_recreate(rp_solver *s, int *ids, size_t n, int forbid)
-{
-    if (!n)
-        return false;
-    journal j = {0};
-    for (size_t k = 0; k < n; k++) {
-        size_t i = (size_t)ids[k];
-        touch(&j, s, i);
-        double ds;
-        j.delta += leave_delta(s, i, &ds);
-        j.dshape += ds;
-        inst_remove(s, i);
-    }
-    /* Close the emptied reef to newcomers while re-inserting. */
-    rp_reef_state saved = RP_REEF_ACTIVE;
-    if (forbid >= 0) {
-        saved = s->r[forbid].state;
-        s->r[forbid].state = RP_REEF_CLOSED;
-    }
-    bool ok = reinsert(s, &j, ids, n);
-    if (forbid >= 0)
-        s->r[forbid].state = saved;
-    bool keep = ok && improves(j.delta, j.dshape);
-    if (!keep)
-        rollback(s, &j);
-    rp_vec_free(&j.log);
-    return keep;
-}
-
-static int pick_nonempty_reef(rp_solver *s)
-{
-    for (int tries = 0; tries < 8; tries++) {
-        int r = rng_below(s, s->nr);
-        if (s->r[r].use.n > 0)
-            return r;
-    }
-    return -1;
-}
-
-/* Empties a reef (the smaller of two random ones) if that pays. */
-static bool empty_reef(rp_solver *s, int *buf)
-{
-    int a = pick_nonempty_reef(s), b = pick_nonempty_reef(s);
-    if (a < 0 || (b >= 0 && s->r[b].use.n < s->r[a].use.n))
-        a = b < 0 ? a : b;
-    if (a < 0)
-        return false;
-    size_t n = members(s, a, buf);
-    if (n == 0 || (int)n < s->r[a].use.n)
-        return false; /* pinned or cooling-down instances keep it open */
-    return ruin_recreate(s, buf, n, a);
-}
-
-/* Ruins part of two reefs of one region and rebuilds them. */
-static bool shake(rp_solver *s, int *buf)
-{
-    int a = pick_nonempty_reef(s);
-    if (a < 0)
-        return false;
-    int g = s->r[a].region;
-    int b = s->region_reefs[g][rng_below(s, s->region_nreefs[g])];
-    size_t na = members(s, a, buf), nb = b != a ? members(s, b, buf + na) : 0;
-    size_t n = na + nb, keep = 0;
-    size_t want = 4 + (size_t)rng_below(s, 24);
-    for (size_t k = 0; k < n; k++) /* reservoir-free subsample: keep ~want */
-        if ((size_t)rng_below(s, (int)n) < want)
-            buf[keep++] = buf[k];
-    return ruin_recreate(s, buf, keep, -1);
-}
-
-static bool out_of_time(rp_solver *s)
-{
-    return s->o.time_limit > 0 && now_seconds() - s->t0 > s->o.time_limit;
-}
-
-void rp_solver_run(rp_solver *s)
-{
-    const rp_fleet *f = s->f;
-    s->t0 = now_seconds();
-    load_current(s);
-    construct(s);
-    int *buf = rp_xmalloc((f->ninst + 1) * sizeof(int));
-    /* Draining reefs first: every instance tries to leave while budget lasts. */
-    for (int k = 0; k < s->nmovers; k++) {
-        size_t i = (size_t)s->movers[k];
-        if (s->at[i] >= 0 && s->r[s->at[i]].state == RP_REEF_DRAINING)
-            move_one(s, i);
-    }
-    long max_iters = s->o.max_iters > 0 ? s->o.max_iters : 40L * s->nmovers + 4000;
-    long stall_limit = 4000 + 4L * s->nmovers;
-    long stall = 0;
-    for (s->iters = 0; s->iters < max_iters && stall < stall_limit && s->nmovers + f->ninst > 0;
-         s->iters++) {
-        if ((s->iters & 63) == 0 && out_of_time(s))
-            break;
-        int u = rng_below(s, 100);
-        bool better;
-        if (u < 70) {
-            size_t i = (size_t)rng_below(s, (int)f->ninst);
-            better = move_one(s, i);
-        } else if (u < 88) {
-            better = empty_reef(s, buf);
-        } else {
-            better = shake(s, buf);
-        }
-        stall = better ? 0 : stall + 1;
-    }
-    free(buf);
-    rp_log(RP_LOG_INFO, "search: %ld iterations, %.2f s, objective %.2f", s->iters,
-           now_seconds() - s->t0, rp_solver_objective(s));
-}
-
 /* ---- results ----------------------------------------------------------- */
 
 static double true_reef_cost(const rp_solver *s, int r)
@@ -931,7 +609,7 @@ double rp_solver_objective(const rp_solver *s)
     for (int r = 0; r < s->nr; r++)
         total += true_reef_cost(s, r);
     for (size_t i = 0; i < s->f->ninst; i++)
-        total += inst_cost(s, i, s->at[i], s->tier[i]);
+        total += rp__inst_cost(s, i, s->at[i], s->tier[i]);
     return total;
 }
 
@@ -1043,7 +721,7 @@ void rp_solver_to_plan(const rp_solver *s, rp_plan *p)
         pl->ded = s->ded[i];
         if (s->r[r].state == RP_REEF_DRAINING)
             push_note(&p->deferred, &p->ndeferred, (int)i, rp_xstrdup(deferred_why(s, i)));
-        if (is_move(s, i, r))
+        if (rp__is_move(s, i, r))
             sum->moves++;
         else if (s->orig[i] >= 0)
             for (int t = 0; t < RP_NTIERS; t++)
@@ -1058,13 +736,9 @@ void rp_solver_to_plan(const rp_solver *s, rp_plan *p)
             sum->reefs_deleted++;
     }
     sum->objective = rp_solver_objective(s);
-    bool *placed = rp_xcalloc(f->ninst + 1, sizeof(bool));
-    for (size_t i = 0; i < f->ninst; i++)
-        placed[i] = s->at[i] >= 0;
-    sum->lower_bound = rp_lower_bound(f, placed, s->budget);
-    free(placed);
+    sum->lower_bound = s->lb;
     sum->unplaced = (int)p->nunplaced;
-    sum->solve_seconds = now_seconds() - s->t0;
+    sum->solve_seconds = rp__now_seconds() - s->t0;
     free(idx);
 }
 

@@ -1,0 +1,693 @@
+/* search.c - construction and improvement moves of the rebalance search:
+ * placing what has no reef, relocating and re-tiering instances, emptying
+ * reefs, ruin-and-recreate, and eliminating a reef by ejection chains. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bound.h"
+#include "log.h"
+#include "solver_int.h"
+
+/* ---- construction ------------------------------------------------------ */
+
+/* Loads the current placement, sized at the cheapest fitting size. Current
+ * dedicated tiers take their cheapest size; one that no size fits keeps
+ * the largest so the instance is still accounted for. */
+static void load_current(rp_solver *s)
+{
+    const rp_fleet *f = s->f;
+    for (size_t i = 0; i < f->ninst; i++) {
+        int r = f->inst[i].reef;
+        if (r < 0 || f->reefs[r].state == RP_REEF_BROKEN)
+            continue;
+        rp_ded d = {-1, 0, 0};
+        rp_ded_fill(f, i, s->r[r].tmpl, f->inst[i].tier, &d);
+        memcpy(s->tier[i], f->inst[i].tier, RP_NTIERS);
+        s->ded[i] = d;
+        s->at[i] = r;
+        rp_use_add(&s->r[r].use, f, i, s->r[r].tmpl, s->tier[i], &d, +1);
+    }
+    for (int r = 0; r < s->nr; r++)
+        rp__refresh(s, r);
+}
+
+static double size_key(const rp_fleet *f, size_t i)
+{
+    double k = 0;
+    for (int m = 0; m < RP_NMETRICS; m++) {
+        double scale = 1;
+        double dp = f->plans[0].default_profile[m];
+        if (dp > 0)
+            scale = dp;
+        k += rp_fleet_peak(f, i, m) / scale;
+    }
+    return k;
+}
+
+static const rp_fleet *sort_fleet;
+static int cmp_size_desc(const void *a, const void *b)
+{
+    double x = size_key(sort_fleet, (size_t) * (const int *)a);
+    double y = size_key(sort_fleet, (size_t) * (const int *)b);
+    return (x < y) - (x > y);
+}
+
+/* Why instance i fits nowhere, for the plan's unplaced list. */
+static char *unplaced_why(const rp_solver *s, size_t i)
+{
+    const rp_fleet *f = s->f;
+    int g = f->inst[i].region;
+    int open = 0, group = 0;
+    for (int k = 0; k < s->region_nreefs[g]; k++) {
+        int r = s->region_reefs[g][k];
+        if (s->r[r].state == RP_REEF_ACTIVE)
+            open++;
+        if (s->r[r].state == RP_REEF_ACTIVE && !rp__group_ok(s, i, r))
+            group++;
+    }
+    if (open == 0)
+        return rp_xasprintf("region %s has no active reef and no room for a new one "
+                            "(max_reefs %d)",
+                            f->regions[g].name, f->regions[g].max_reefs);
+    if (group == open)
+        return rp_xasprintf("every active reef in %s already holds an instance of group '%s'",
+                            f->regions[g].name, f->groups[f->inst[i].group]);
+    uint8_t sh[RP_NTIERS] = {0, 0, 0};
+    rp_ded d;
+    if (!rp__ded_sizes(s, i, f->regions[g].template_idx, (uint8_t[]){1, 1, 1}, &d) &&
+        !rp__ded_sizes(s, i, f->regions[g].template_idx, sh, &d))
+        return rp_xstrdup("its load exceeds every pool, single database, node pool and share "
+                          "size in the catalog");
+    return rp_xasprintf("no reef in %s has capacity left at every slot, and no new reef can be "
+                        "opened (max_reefs %d)",
+                        f->regions[g].name, f->regions[g].max_reefs);
+}
+
+/* Places every instance that has no reef (new ones, and those of broken
+ * reefs), largest first, each at its cheapest feasible reef and tiers. */
+static void construct(rp_solver *s)
+{
+    const rp_fleet *f = s->f;
+    int *todo = rp_xmalloc((f->ninst ? f->ninst : 1) * sizeof(int));
+    size_t n = 0;
+    for (size_t i = 0; i < f->ninst; i++)
+        if (s->at[i] < 0)
+            todo[n++] = (int)i;
+    sort_fleet = f;
+    qsort(todo, n, sizeof(int), cmp_size_desc);
+    for (size_t k = 0; k < n; k++) {
+        size_t i = (size_t)todo[k];
+        choice c = rp__best_place(s, i, false);
+        if (c.reef < 0) {
+            s->unplaced_reason[i] = unplaced_why(s, i);
+            continue;
+        }
+        rp__inst_put(s, i, c.reef, c.tier, &c.ded);
+    }
+    free(todo);
+}
+
+/* ---- improvement ------------------------------------------------------- */
+
+typedef struct undo {
+    int inst, reef;
+    uint8_t tier[RP_NTIERS];
+    rp_ded ded;
+} undo;
+
+typedef struct journal {
+    rp_vec log; /* undo entries, first touch of each instance */
+    double delta, dshape;
+} journal;
+
+static void touch(journal *j, const rp_solver *s, size_t i)
+{
+    for (size_t k = 0; k < j->log.len; k++)
+        if (RP_VEC_AT(&j->log, undo, k).inst == (int)i)
+            return;
+    undo u = {(int)i, s->at[i], {0}, s->ded[i]};
+    memcpy(u.tier, s->tier[i], RP_NTIERS);
+    RP_VEC_PUSH(&j->log, undo, u);
+}
+
+static void rollback(rp_solver *s, journal *j)
+{
+    for (size_t k = 0; k < j->log.len; k++)
+        rp__inst_remove(s, (size_t)RP_VEC_AT(&j->log, undo, k).inst);
+    for (size_t k = 0; k < j->log.len; k++) {
+        undo *u = &RP_VEC_AT(&j->log, undo, k);
+        if (u->reef >= 0)
+            rp__inst_put(s, (size_t)u->inst, u->reef, u->tier, &u->ded);
+    }
+}
+
+/* Relocate or re-tier one instance if that lowers the objective. */
+static bool move_one(rp_solver *s, size_t i)
+{
+    if (s->at[i] < 0)
+        return false;
+    choice c = rp__best_place(s, i, s->tier_free[i]);
+    if (c.reef < 0 || !rp__improves(c.delta, c.dshape))
+        return false;
+    rp__apply_choice(s, i, &c);
+    return true;
+}
+
+/* Instances of reef r that may leave it. */
+static size_t members(const rp_solver *s, int r, int *out)
+{
+    size_t n = 0;
+    for (int k = 0; k < s->nmovers; k++)
+        if (s->at[s->movers[k]] == r)
+            out[n++] = s->movers[k];
+    return n;
+}
+
+/* Re-inserts the instances in ids (all currently unplaced), largest first,
+ * each at its best reef. Returns false when one fits nowhere. */
+static bool reinsert(rp_solver *s, journal *j, int *ids, size_t n)
+{
+    sort_fleet = s->f;
+    qsort(ids, n, sizeof(int), cmp_size_desc);
+    for (size_t k = 0; k < n; k++) {
+        choice c = rp__best_place(s, (size_t)ids[k], false);
+        if (c.reef < 0)
+            return false;
+        j->delta += c.delta;
+        j->dshape += c.dshape;
+        rp__inst_put(s, (size_t)ids[k], c.reef, c.tier, &c.ded);
+    }
+    return true;
+}
+
+/* Takes the instances in ids out of their reefs and puts them back by best
+ * fit, excluding nothing; keeps the result only when it is cheaper. */
+static bool ruin_recreate(rp_solver *s, int *ids, size_t n, int forbid)
+{
+    if (!n)
+        return false;
+    journal j = {0};
+    for (size_t k = 0; k < n; k++) {
+        size_t i = (size_t)ids[k];
+        touch(&j, s, i);
+        double ds;
+        j.delta += rp__leave_delta(s, i, &ds);
+        j.dshape += ds;
+        rp__inst_remove(s, i);
+    }
+    /* Close the emptied reef to newcomers while re-inserting. */
+    rp_reef_state saved = RP_REEF_ACTIVE;
+    if (forbid >= 0) {
+        saved = s->r[forbid].state;
+        s->r[forbid].state = RP_REEF_CLOSED;
+    }
+    bool ok = reinsert(s, &j, ids, n);
+    if (forbid >= 0)
+        s->r[forbid].state = saved;
+    bool keep = ok && rp__improves(j.delta, j.dshape);
+    if (!keep)
+        rollback(s, &j);
+    rp_vec_free(&j.log);
+    return keep;
+}
+
+static int pick_nonempty_reef(rp_solver *s)
+{
+    for (int tries = 0; tries < 8; tries++) {
+        int r = rp__rng_below(s, s->nr);
+        if (s->r[r].use.n > 0)
+            return r;
+    }
+    return -1;
+}
+
+/* Empties a reef (the smaller of two random ones) if that pays. */
+static bool empty_reef(rp_solver *s, int *buf)
+{
+    int a = pick_nonempty_reef(s), b = pick_nonempty_reef(s);
+    if (a < 0 || (b >= 0 && s->r[b].use.n < s->r[a].use.n))
+        a = b < 0 ? a : b;
+    if (a < 0)
+        return false;
+    size_t n = members(s, a, buf);
+    if (n == 0 || (int)n < s->r[a].use.n)
+        return false; /* pinned or cooling-down instances keep it open */
+    return ruin_recreate(s, buf, n, a);
+}
+
+/* Ruins part of two reefs of one region and rebuilds them. */
+static bool shake(rp_solver *s, int *buf)
+{
+    int a = pick_nonempty_reef(s);
+    if (a < 0)
+        return false;
+    int g = s->r[a].region;
+    int b = s->region_reefs[g][rp__rng_below(s, s->region_nreefs[g])];
+    size_t na = members(s, a, buf), nb = b != a ? members(s, b, buf + na) : 0;
+    size_t n = na + nb, keep = 0;
+    size_t want = 4 + (size_t)rp__rng_below(s, 24);
+    for (size_t k = 0; k < n; k++) /* reservoir-free subsample: keep ~want */
+        if ((size_t)rp__rng_below(s, (int)n) < want)
+            buf[keep++] = buf[k];
+    return ruin_recreate(s, buf, keep, -1);
+}
+
+static bool out_of_time(rp_solver *s)
+{
+    return s->o.time_limit > 0 && rp__now_seconds() - s->t0 > s->o.time_limit;
+}
+
+/* ---- reef elimination ---------------------------------------------------- */
+
+/* Members of every reef of one region, kept current while an elimination
+ * runs (pos[i]: index of i in its reef's list). */
+typedef struct roster {
+    rp_vec *mem; /* per solver reef: int instance ids */
+    int *pos;    /* per instance */
+} roster;
+
+static void roster_build(const rp_solver *s, roster *ro)
+{
+    ro->mem = rp_xcalloc((size_t)s->nr, sizeof(rp_vec));
+    ro->pos = rp_xmalloc((s->f->ninst + 1) * sizeof(int));
+    for (int k = 0; k < s->nmovers; k++) {
+        int i = s->movers[k];
+        if (s->at[i] < 0)
+            continue;
+        ro->pos[i] = (int)ro->mem[s->at[i]].len;
+        RP_VEC_PUSH(&ro->mem[s->at[i]], int, i);
+    }
+}
+
+static void roster_free(const rp_solver *s, roster *ro)
+{
+    for (int r = 0; r < s->nr; r++)
+        rp_vec_free(&ro->mem[r]);
+    free(ro->mem);
+    free(ro->pos);
+}
+
+static void roster_del(roster *ro, int r, int i)
+{
+    rp_vec *v = &ro->mem[r];
+    int last = RP_VEC_AT(v, int, v->len - 1);
+    RP_VEC_AT(v, int, ro->pos[i]) = last;
+    ro->pos[last] = ro->pos[i];
+    v->len--;
+}
+
+static void roster_add(roster *ro, int r, int i)
+{
+    ro->pos[i] = (int)ro->mem[r].len;
+    RP_VEC_PUSH(&ro->mem[r], int, i);
+}
+
+/* Objective with penalties, for accepting or undoing a compound move. */
+static double total_cost(const rp_solver *s, double *shape)
+{
+    double c = 0, sh = 0;
+    for (int r = 0; r < s->nr; r++) {
+        c += s->r[r].cost;
+        sh += s->r[r].shape;
+    }
+    for (size_t i = 0; i < s->f->ninst; i++)
+        c += rp__inst_cost(s, i, s->at[i], s->tier[i]);
+    *shape = sh;
+    return c;
+}
+
+typedef struct ejection {
+    rp_solver *s;
+    roster ro;
+    journal j;
+    rp_vec pool;     /* unassigned instance ids */
+    int *left_reef;  /* per instance: reef it was last ejected from */
+    long *left_until;/* ... and the iteration until which it may not go back */
+    long it;
+    long evals;      /* exchange evaluations so far: the attempt's work bound */
+    int banned;      /* the reef being eliminated */
+} ejection;
+
+/* Work bound of one elimination attempt, in slot-metric additions (about
+ * 30 ms); an exchange evaluation costs metrics x slots of them. */
+#define ELIM_MAX_WORK 5e7
+
+static bool fits_free(ejection *e, int r, const int *outs, int nout, int u)
+{
+    rp_solver *s = e->s;
+    load l;
+    int pool, nodes;
+    e->evals++;
+    double c = rp__exchange_cost(s, r, outs, nout, &u, 1, &l, &pool, &nodes);
+    return pool >= 0 && c <= s->r[r].cost + 1e-9;
+}
+
+static bool allowed(ejection *e, int u, int r)
+{
+    const rp_solver *s = e->s;
+    if (r == e->banned || s->r[r].use.n == 0 || !rp__may_enter(s, (size_t)u, r))
+        return false;
+    return !(e->left_reef[u] == r && e->it < e->left_until[u]);
+}
+
+static void eject_put(ejection *e, int u, int r)
+{
+    rp_solver *s = e->s;
+    rp_ded d;
+    if (!rp__ded_sizes(s, (size_t)u, s->r[r].tmpl, s->tier[u], &d))
+        d = s->ded[u];
+    touch(&e->j, s, (size_t)u);
+    rp__inst_put(s, (size_t)u, r, s->tier[u], &d);
+    roster_add(&e->ro, r, u);
+}
+
+static void eject_take(ejection *e, int v)
+{
+    rp_solver *s = e->s;
+    int r = s->at[v];
+    touch(&e->j, s, (size_t)v);
+    roster_del(&e->ro, r, v);
+    rp__inst_remove(s, (size_t)v);
+    e->left_reef[v] = r;
+    e->left_until[v] = e->it + 5 + rp__rng_below(s, 6);
+    RP_VEC_PUSH(&e->pool, int, v);
+}
+
+/* Puts u into a reef where it fits at no extra cost (the fullest such). */
+static bool eject_insert(ejection *e, int u, const int *cand, int nc)
+{
+    rp_solver *s = e->s;
+    int best = -1;
+    double best_shape = 0;
+    for (int k = 0; k < nc; k++) {
+        int r = cand[k];
+        if (!allowed(e, u, r) || !fits_free(e, r, NULL, 0, u))
+            continue;
+        if (best < 0 || s->r[r].shape < best_shape)
+            best = r, best_shape = s->r[r].shape;
+    }
+    if (best < 0)
+        return false;
+    eject_put(e, u, best);
+    return true;
+}
+
+/* Swaps u for one or two smaller instances of a reef where the exchange
+ * costs nothing; the smaller ones join the pool. Prefers the exchange that
+ * shrinks the pool's total size the most. */
+static bool eject_swap(ejection *e, int u, const int *cand, int nc)
+{
+    rp_solver *s = e->s;
+    double su = size_key(s->f, (size_t)u), best_gain = 0;
+    int best_r = -1, best_out[2] = {-1, -1}, best_n = 0;
+    for (int k = 0; k < nc; k++) {
+        int r = cand[k];
+        if (!allowed(e, u, r))
+            continue;
+        rp_vec *m = &e->ro.mem[r];
+        for (size_t a = 0; a < m->len; a++) {
+            int v = RP_VEC_AT(m, int, a);
+            double sv = size_key(s->f, (size_t)v);
+            if (sv < su && su - sv > best_gain && fits_free(e, r, &v, 1, u)) {
+                best_gain = su - sv, best_r = r, best_out[0] = v, best_n = 1;
+            }
+            for (size_t b = a + 1; b < m->len && m->len <= 16; b++) {
+                int w = RP_VEC_AT(m, int, b);
+                int outs[2] = {v, w};
+                double sw = sv + size_key(s->f, (size_t)w);
+                if (sw < su && su - sw > best_gain && fits_free(e, r, outs, 2, u))
+                    best_gain = su - sw, best_r = r, best_out[0] = v, best_out[1] = w,
+                    best_n = 2;
+            }
+        }
+    }
+    if (best_r < 0)
+        return false;
+    for (int k = 0; k < best_n; k++)
+        eject_take(e, best_out[k]);
+    eject_put(e, u, best_r);
+    return true;
+}
+
+static int pick_pool_item(ejection *e)
+{
+    rp_vec *p = &e->pool;
+    size_t k = 0;
+    if (rp__rng_below(e->s, 4) == 0) {
+        k = (size_t)rp__rng_below(e->s, (int)p->len);
+    } else {
+        for (size_t q = 1; q < p->len; q++)
+            if (size_key(e->s->f, (size_t)RP_VEC_AT(p, int, q)) >
+                size_key(e->s->f, (size_t)RP_VEC_AT(p, int, k)))
+                k = q;
+    }
+    int u = RP_VEC_AT(p, int, k);
+    RP_VEC_AT(p, int, k) = RP_VEC_AT(p, int, p->len - 1);
+    p->len--;
+    return u;
+}
+
+/* Reefs of the region to try, all of them or a sample in large regions. */
+static int candidates(rp_solver *s, int g, int *out)
+{
+    int n = s->region_nreefs[g], k = 0;
+    if (n <= 512) {
+        for (int q = 0; q < n; q++)
+            if (s->r[s->region_reefs[g][q]].use.n > 0)
+                out[k++] = s->region_reefs[g][q];
+        return k;
+    }
+    for (int q = 0; q < 64; q++) {
+        int r = s->region_reefs[g][rp__rng_below(s, n)];
+        if (s->r[r].use.n > 0)
+            out[k++] = r;
+    }
+    return k;
+}
+
+static double pool_weight(const ejection *e)
+{
+    double w = 0;
+    for (size_t k = 0; k < e->pool.len; k++)
+        w += size_key(e->s->f, (size_t)RP_VEC_AT(&e->pool, int, k));
+    return w;
+}
+
+/* Swaps two pool instances into a reef for one of its own, where that
+ * costs nothing and the pool shrinks. */
+static bool eject_swap21(ejection *e, const int *cand, int nc)
+{
+    rp_solver *s = e->s;
+    rp_vec *p = &e->pool;
+    if (p->len < 2 || p->len > 40)
+        return false;
+    double best_gain = 0;
+    int bu = -1, bw = -1, bv = -1, br = -1;
+    for (size_t a = 0; a < p->len; a++)
+        for (size_t b = a + 1; b < p->len; b++) {
+            int u = RP_VEC_AT(p, int, a), w = RP_VEC_AT(p, int, b);
+            int ins[2] = {u, w};
+            double suw = size_key(s->f, (size_t)u) + size_key(s->f, (size_t)w);
+            for (int k = 0; k < nc; k++) {
+                int r = cand[k];
+                if (!allowed(e, u, r) || !allowed(e, w, r))
+                    continue;
+                rp_vec *m = &e->ro.mem[r];
+                for (size_t q = 0; q < m->len; q++) {
+                    int v = RP_VEC_AT(m, int, q);
+                    double gain = suw - size_key(s->f, (size_t)v);
+                    if (gain <= best_gain)
+                        continue;
+                    load l;
+                    int pool, nodes;
+                    double c = rp__exchange_cost(s, r, &v, 1, ins, 2, &l, &pool, &nodes);
+                    if (pool >= 0 && c <= s->r[r].cost + 1e-9)
+                        best_gain = gain, bu = u, bw = w, bv = v, br = r;
+                }
+            }
+        }
+    if (br < 0)
+        return false;
+    for (size_t k = 0; k < p->len; k++) /* take u and w out of the pool */
+        if (RP_VEC_AT(p, int, k) == bu || RP_VEC_AT(p, int, k) == bw) {
+            RP_VEC_AT(p, int, k) = RP_VEC_AT(p, int, p->len - 1);
+            p->len--;
+            k--;
+        }
+    eject_take(e, bv);
+    eject_put(e, bu, br);
+    eject_put(e, bw, br);
+    return true;
+}
+
+/* A sideways step when nothing shrinks the pool: u takes the place of the
+ * instance nearest its size in a reef where that costs nothing; tabu keeps
+ * the ejected one from going straight back. */
+static bool eject_sideways(ejection *e, int u, const int *cand, int nc)
+{
+    rp_solver *s = e->s;
+    double su = size_key(s->f, (size_t)u), best = INFINITY;
+    int bv = -1, br = -1;
+    for (int k = 0; k < nc; k++) {
+        int r = cand[k];
+        if (!allowed(e, u, r))
+            continue;
+        rp_vec *m = &e->ro.mem[r];
+        for (size_t q = 0; q < m->len; q++) {
+            int v = RP_VEC_AT(m, int, q);
+            double d = fabs(size_key(s->f, (size_t)v) - su) + 1e-6 * rp__rng_below(s, 1000);
+            if (d < best && e->it >= e->left_until[v] && fits_free(e, r, &v, 1, u))
+                best = d, bv = v, br = r;
+        }
+    }
+    if (br < 0)
+        return false;
+    eject_take(e, bv);
+    eject_put(e, u, br);
+    return true;
+}
+
+/* One round over the pool: insert what fits, swap what shrinks the pool;
+ * when nothing did, one sideways step. */
+static void eject_round(ejection *e, const int *cand, int nc)
+{
+    size_t n = e->pool.len;
+    bool moved = false;
+    for (size_t k = 0; k < n && e->pool.len; k++) {
+        int u = pick_pool_item(e);
+        if (eject_insert(e, u, cand, nc) || eject_swap(e, u, cand, nc))
+            moved = true;
+        else
+            RP_VEC_PUSH(&e->pool, int, u);
+        e->it++;
+    }
+    if (e->pool.len && eject_swap21(e, cand, nc))
+        moved = true;
+    if (!moved && e->pool.len) {
+        int u = pick_pool_item(e);
+        if (!eject_sideways(e, u, cand, nc))
+            RP_VEC_PUSH(&e->pool, int, u);
+        e->it++;
+    }
+}
+
+/* Eliminates reef R by ejection chains: its instances go to a pool; each is
+ * put where it fits at no extra cost, or swapped for smaller ones that join
+ * the pool (tabu keeps an ejected instance out of the reef it left for a
+ * few steps). Kept when the pool empties and the objective drops. */
+static bool eliminate(rp_solver *s, int R, int *buf)
+{
+    size_t n = members(s, R, buf);
+    if (n == 0 || (int)n < s->r[R].use.n)
+        return false;
+    if (s->budget >= 0) {
+        int need = 0;
+        for (size_t k = 0; k < n; k++)
+            need += rp__counts_in_budget(s, (size_t)buf[k], -2);
+        if (s->moves + need > s->budget)
+            return false;
+    }
+    ejection e = {.s = s, .banned = R};
+    double sh0, c0 = total_cost(s, &sh0);
+    roster_build(s, &e.ro);
+    e.left_reef = rp_xmalloc((s->f->ninst + 1) * sizeof(int));
+    e.left_until = rp_xcalloc(s->f->ninst + 1, sizeof(long));
+    for (size_t i = 0; i < s->f->ninst; i++)
+        e.left_reef[i] = -1;
+    for (size_t k = 0; k < n; k++)
+        eject_take(&e, buf[k]);
+    int *cand = rp_xmalloc((size_t)s->nr * sizeof(int) + sizeof(int));
+    double best_w = pool_weight(&e);
+    int stall = 0;
+    int max_stall = 300 + 20 * (int)n;
+    long max_evals = (long)(ELIM_MAX_WORK / (RP_NMETRICS * s->f->set.slots));
+    for (int round = 0; e.pool.len && stall < max_stall && e.evals < max_evals &&
+                        !out_of_time(s);
+         round++) {
+        int nc = candidates(s, s->r[R].region, cand);
+        eject_round(&e, cand, nc);
+        double w = pool_weight(&e);
+        if (w < best_w - 1e-9) {
+            best_w = w;
+            stall = 0;
+        } else {
+            stall++;
+        }
+    }
+    double sh1, c1 = e.pool.len ? INFINITY : total_cost(s, &sh1);
+    bool keep = e.pool.len == 0 && (s->budget < 0 || s->moves <= s->budget) &&
+                rp__improves(c1 - c0, sh1 - sh0);
+    rp_log(RP_LOG_DEBUG, "eliminate reef %d (%zu instances): pool left %zu, %s", R, n,
+           e.pool.len, keep ? "kept" : "undone");
+    if (!keep)
+        rollback(s, &e.j);
+    free(cand);
+    rp_vec_free(&e.pool);
+    rp_vec_free(&e.j.log);
+    free(e.left_reef);
+    free(e.left_until);
+    roster_free(s, &e.ro);
+    return keep;
+}
+
+/* The emptiest of a few random reefs. */
+static int pick_light_reef(rp_solver *s)
+{
+    int best = -1;
+    for (int k = 0; k < 3; k++) {
+        int r = pick_nonempty_reef(s);
+        if (r >= 0 && (best < 0 || s->r[r].shape > s->r[best].shape))
+            best = r;
+    }
+    return best;
+}
+
+
+void rp_solver_run(rp_solver *s)
+{
+    const rp_fleet *f = s->f;
+    s->t0 = rp__now_seconds();
+    load_current(s);
+    construct(s);
+    bool *placed = rp_xcalloc(f->ninst + 1, sizeof(bool));
+    for (size_t i = 0; i < f->ninst; i++)
+        placed[i] = s->at[i] >= 0;
+    s->lb = rp_lower_bound(f, placed, s->budget);
+    free(placed);
+    int *buf = rp_xmalloc((f->ninst + 1) * sizeof(int));
+    /* Draining reefs first: every instance tries to leave while budget lasts. */
+    for (int k = 0; k < s->nmovers; k++) {
+        size_t i = (size_t)s->movers[k];
+        if (s->at[i] >= 0 && s->r[s->at[i]].state == RP_REEF_DRAINING)
+            move_one(s, i);
+    }
+    long max_iters = s->o.max_iters > 0 ? s->o.max_iters : 40L * s->nmovers + 4000;
+    long stall_limit = 4000 + 4L * s->nmovers;
+    long stall = 0;
+    for (s->iters = 0; s->iters < max_iters && stall < stall_limit && s->nmovers + f->ninst > 0;
+         s->iters++) {
+        if ((s->iters & 63) == 0 && out_of_time(s))
+            break;
+        if ((s->iters & 255) == 0 && rp_solver_objective(s) <= s->lb * (1 + 1e-9) + 1e-9)
+            break; /* proven optimal */
+        int u = rp__rng_below(s, 100);
+        bool better;
+        if (u < 70) {
+            size_t i = (size_t)rp__rng_below(s, (int)f->ninst);
+            better = move_one(s, i);
+        } else if (u < 80) {
+            better = empty_reef(s, buf);
+        } else if (u < 90) {
+            int r = pick_light_reef(s);
+            better = r >= 0 && eliminate(s, r, buf);
+        } else {
+            better = shake(s, buf);
+        }
+        stall = better ? 0 : stall + 1;
+    }
+    free(buf);
+    rp_log(RP_LOG_INFO, "search: %ld iterations, %.2f s, objective %.2f", s->iters,
+           rp__now_seconds() - s->t0, rp_solver_objective(s));
+}
+

@@ -1,0 +1,111 @@
+/* solver_int.h - the rebalance search's working state, shared by solver.c
+ * (state, incremental cost, results) and search.c (construction and
+ * improvement moves). Not part of the library's interface. */
+#ifndef RP_SOLVER_INT_H
+#define RP_SOLVER_INT_H
+
+#include "solver.h"
+
+/* Penalties steer the search; they never reach the reported objective. A
+ * reef that no SKU can hold costs INFEASIBLE plus its overflow, and every
+ * instance left in a draining reef costs DRAIN, so the budget goes there
+ * first. */
+#define PEN_INFEASIBLE 1e7
+#define PEN_DRAIN 1e5
+#define IMPROVE_EPS 1e-6
+#define MAX_POOLS 256
+
+typedef struct sreef {
+    int fleet_reef; /* -1: a reef the plan may create */
+    int region, tmpl;
+    rp_reef_state state;
+    rp_reef_use use;
+    int pool, nodes; /* cheapest sizing of the load, -1 when none fits */
+    double cost;     /* reef cost with penalties; 0 when empty */
+    double shape;    /* tie-breaker: minus the sum of squared fill levels */
+} sreef;
+
+struct rp_solver {
+    const rp_fleet *f;
+    rp_solve_opts o;
+    sreef *r;
+    int nr;
+    int **region_reefs; /* per region: solver reef indexes */
+    int *region_nreefs;
+    int *at, *orig; /* solver reef of each instance now / at the start; -1 none */
+    uint8_t (*tier)[RP_NTIERS];
+    uint8_t (*orig_tier)[RP_NTIERS];
+    rp_ded *ded;
+    bool *movable, *tier_free, *forced;
+    double (*norm)[4]; /* per template: fill-level scale of db_compute, db_storage, cpu, memory */
+    int *movers; /* instances that may change reef */
+    int nmovers;
+    int **group_members;
+    int *group_size;
+    int moves, budget;
+    char **unplaced_reason; /* per instance, malloc'd, or NULL */
+    uint64_t rng;
+    double t0;
+    long iters;
+    double lb; /* lower bound of the instances placed after construction */
+};
+
+/* What a reef would hold: the figures rp_size_for and the cost need. */
+typedef struct load {
+    double peak[RP_NMETRICS];
+    int nsh[RP_NTIERS];
+    int n, ded_nodes;
+    double share_gb_peaks, ded_cost;
+    int over[MAX_POOLS];
+} load;
+
+typedef struct choice {
+    int reef;
+    uint8_t tier[RP_NTIERS];
+    rp_ded ded;
+    double delta;  /* change of the total objective, penalties included */
+    double dshape; /* change of the tie-breaker */
+} choice;
+
+#define SHAPE_EPS 1e-9
+
+/* Lexicographic: cost first, shape on equal cost. */
+static inline bool rp__better(double d, double ds, double bd, double bds)
+{
+    return d < bd - IMPROVE_EPS || (d <= bd + IMPROVE_EPS && ds < bds - SHAPE_EPS);
+}
+
+static inline bool rp__improves(double d, double ds)
+{
+    return rp__better(d, ds, 0, 0);
+}
+
+double rp__now_seconds(void);
+uint64_t rp__rng_next(uint64_t *s);
+int rp__rng_below(rp_solver *s, int n);
+void rp__refresh(rp_solver *s, int r);
+bool rp__is_move(const rp_solver *s, size_t i, int reef);
+bool rp__counts_in_budget(const rp_solver *s, size_t i, int reef);
+double rp__inst_cost(const rp_solver *s, size_t i, int reef, const uint8_t tier[RP_NTIERS]);
+bool rp__group_ok(const rp_solver *s, size_t i, int reef);
+bool rp__ded_sizes(const rp_solver *s, size_t i, int tmpl, const uint8_t tier[RP_NTIERS],
+                   rp_ded *d);
+/* Take instance i out of its reef / put it into reef r with tiers and sizes. */
+void rp__inst_remove(rp_solver *s, size_t i);
+void rp__inst_put(rp_solver *s, size_t i, int r, const uint8_t tier[RP_NTIERS], const rp_ded *d);
+/* Change of the objective (and tie-breaker) if instance i leaves its reef. */
+double rp__leave_delta(const rp_solver *s, size_t i, double *dshape);
+/* Best destination and tiers for instance i (its own reef too when stay). */
+choice rp__best_place(rp_solver *s, size_t i, bool stay);
+void rp__apply_choice(rp_solver *s, size_t i, const choice *c);
+bool rp__solver_cooling(const rp_fleet *f, size_t i);
+/* Load of reef r with instances outs[0..nout) removed and ins[0..nin)
+ * added (at most 2 each), all with their current tiers and sizes; fills l
+ * and returns the reef's new cost (pool < 0 when no size holds it). */
+double rp__exchange_cost(const rp_solver *s, int r, const int *outs, int nout, const int *ins,
+                         int nin, load *l, int *pool, int *nodes);
+/* May instance i enter reef r (state, region, group; not capacity)? */
+bool rp__may_enter(const rp_solver *s, size_t i, int r);
+double rp__shape_of(const rp_solver *s, const sreef *x, const load *l);
+
+#endif
