@@ -222,9 +222,10 @@ bool rp__may_enter(const rp_solver *s, size_t i, int r)
     const sreef *x = &s->r[r];
     if (x->region != s->f->inst[i].region)
         return false;
-    if (r == s->orig[i] && x->state != RP_REEF_BROKEN)
-        return true; /* returning home is always allowed */
-    if (x->state != RP_REEF_ACTIVE)
+    /* Home is open to its own instances whatever its state (but broken);
+     * other reefs only when active. Groups hold either way. */
+    bool home = r == s->orig[i] && x->state != RP_REEF_BROKEN;
+    if (!home && x->state != RP_REEF_ACTIVE)
         return false;
     return rp__group_ok(s, i, r);
 }
