@@ -324,6 +324,7 @@ typedef struct ejection {
     rp_vec pool;     /* unassigned instance ids */
     int *left_reef;  /* per instance: reef it was last ejected from */
     long *left_until;/* ... and the iteration until which it may not go back */
+    long *stay_until;/* per instance: iteration until which it may not be ejected */
     long it;
     long evals;      /* exchange evaluations so far: the attempt's work bound */
     int banned;      /* the reef being eliminated */
@@ -360,6 +361,7 @@ static void eject_put(ejection *e, int u, int r)
     touch(&e->j, s, (size_t)u);
     rp__inst_put(s, (size_t)u, r, s->tier[u], &d);
     roster_add(&e->ro, r, u);
+    e->stay_until[u] = e->it + 3 + rp__rng_below(s, 5);
 }
 
 static void eject_take(ejection *e, int v)
@@ -408,12 +410,16 @@ static bool eject_swap(ejection *e, int u, const int *cand, int nc)
         rp_vec *m = &e->ro.mem[r];
         for (size_t a = 0; a < m->len; a++) {
             int v = RP_VEC_AT(m, int, a);
+            if (e->it < e->stay_until[v])
+                continue;
             double sv = size_key(s->f, (size_t)v);
             if (sv < su && su - sv > best_gain && fits_free(e, r, &v, 1, u)) {
                 best_gain = su - sv, best_r = r, best_out[0] = v, best_n = 1;
             }
             for (size_t b = a + 1; b < m->len && m->len <= 16; b++) {
                 int w = RP_VEC_AT(m, int, b);
+                if (e->it < e->stay_until[w])
+                    continue;
                 int outs[2] = {v, w};
                 double sw = sv + size_key(s->f, (size_t)w);
                 if (sw < su && su - sw > best_gain && fits_free(e, r, outs, 2, u))
@@ -496,6 +502,8 @@ static bool eject_swap21(ejection *e, const int *cand, int nc)
                 rp_vec *m = &e->ro.mem[r];
                 for (size_t q = 0; q < m->len; q++) {
                     int v = RP_VEC_AT(m, int, q);
+                    if (e->it < e->stay_until[v])
+                        continue;
                     double gain = suw - size_key(s->f, (size_t)v);
                     if (gain <= best_gain)
                         continue;
@@ -537,7 +545,7 @@ static bool eject_sideways(ejection *e, int u, const int *cand, int nc)
         for (size_t q = 0; q < m->len; q++) {
             int v = RP_VEC_AT(m, int, q);
             double d = fabs(size_key(s->f, (size_t)v) - su) + 1e-6 * rp__rng_below(s, 1000);
-            if (d < best && e->it >= e->left_until[v] && fits_free(e, r, &v, 1, u))
+            if (d < best && e->it >= e->stay_until[v] && fits_free(e, r, &v, 1, u))
                 best = d, bv = v, br = r;
         }
     }
@@ -593,6 +601,7 @@ static bool eliminate(rp_solver *s, int R, int *buf)
     roster_build(s, &e.ro);
     e.left_reef = rp_xmalloc((s->f->ninst + 1) * sizeof(int));
     e.left_until = rp_xcalloc(s->f->ninst + 1, sizeof(long));
+    e.stay_until = rp_xcalloc(s->f->ninst + 1, sizeof(long));
     for (size_t i = 0; i < s->f->ninst; i++)
         e.left_reef[i] = -1;
     for (size_t k = 0; k < n; k++)
@@ -618,8 +627,8 @@ static bool eliminate(rp_solver *s, int R, int *buf)
     double sh1, c1 = e.pool.len ? INFINITY : total_cost(s, &sh1);
     bool keep = e.pool.len == 0 && (s->budget < 0 || s->moves <= s->budget) &&
                 rp__improves(c1 - c0, sh1 - sh0);
-    rp_log(RP_LOG_DEBUG, "eliminate reef %d (%zu instances): pool left %zu, %s", R, n,
-           e.pool.len, keep ? "kept" : "undone");
+    rp_log(RP_LOG_DEBUG, "eliminate reef %d (%zu instances): %zu left after %ld steps, %s", R, n,
+           e.pool.len, e.it, keep ? "kept" : "undone");
     if (!keep)
         rollback(s, &e.j);
     free(cand);
@@ -627,6 +636,7 @@ static bool eliminate(rp_solver *s, int R, int *buf)
     rp_vec_free(&e.j.log);
     free(e.left_reef);
     free(e.left_until);
+    free(e.stay_until);
     roster_free(s, &e.ro);
     return keep;
 }
