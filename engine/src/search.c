@@ -2,6 +2,7 @@
  * placing what has no reef, relocating and re-tiering instances, emptying
  * reefs, ruin-and-recreate, and eliminating a reef by ejection chains. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +54,33 @@ static int cmp_size_desc(const void *a, const void *b)
     return (x < y) - (x > y);
 }
 
+/* Could instance i fit an empty reef of template tmpl with some tier
+ * combination? When not, why (the all-shared case's broken rule, or the
+ * tier no dedicated size fits). */
+static bool fits_alone(const rp_solver *s, size_t i, int tmpl, char *why, size_t n)
+{
+    const rp_fleet *f = s->f;
+    rp_reef_use u;
+    rp_use_init(&u, f);
+    bool ok = false;
+    snprintf(why, n, "no tier combination fits");
+    for (int combo = 0; combo < 8 && !ok; combo++) {
+        uint8_t tier[RP_NTIERS] = {combo & 1, (combo >> 1) & 1, (combo >> 2) & 1};
+        rp_ded d;
+        int bad = rp_ded_fill(f, i, tmpl, tier, &d);
+        if (bad >= 0)
+            continue;
+        int pool, nodes;
+        rp_violation v;
+        if (rp_use_size_with(&u, f, tmpl, i, tier, &d, +1, &pool, &nodes, &v) == RP_RULE_NONE)
+            ok = true;
+        else if (combo == 0)
+            rp_violation_str(&v, why, n);
+    }
+    rp_use_free(&u);
+    return ok;
+}
+
 /* Why instance i fits nowhere, for the plan's unplaced list. */
 static char *unplaced_why(const rp_solver *s, size_t i)
 {
@@ -73,12 +101,9 @@ static char *unplaced_why(const rp_solver *s, size_t i)
     if (group == open)
         return rp_xasprintf("every active reef in %s already holds an instance of group '%s'",
                             f->regions[g].name, f->groups[f->inst[i].group]);
-    uint8_t sh[RP_NTIERS] = {0, 0, 0};
-    rp_ded d;
-    if (!rp__ded_sizes(s, i, f->regions[g].template_idx, (uint8_t[]){1, 1, 1}, &d) &&
-        !rp__ded_sizes(s, i, f->regions[g].template_idx, sh, &d))
-        return rp_xstrdup("its load exceeds every pool, single database, node pool and share "
-                          "size in the catalog");
+    char why[200];
+    if (!fits_alone(s, i, f->regions[g].template_idx, why, sizeof why))
+        return rp_xasprintf("it fits no reef even alone: %s", why);
     return rp_xasprintf("no reef in %s has capacity left at every slot, and no new reef can be "
                         "opened (max_reefs %d)",
                         f->regions[g].name, f->regions[g].max_reefs);
@@ -253,9 +278,16 @@ static bool shake(rp_solver *s, int *buf)
     return ruin_recreate(s, buf, keep, -1);
 }
 
+/* The improvement loop stops at 85% of the time limit, leaving the rest
+ * to the final sweep that settles every instance at a local optimum. */
+static bool out_of_time_frac(rp_solver *s, double frac)
+{
+    return s->o.time_limit > 0 && rp__now_seconds() - s->t0 > frac * s->o.time_limit;
+}
+
 static bool out_of_time(rp_solver *s)
 {
-    return s->o.time_limit > 0 && rp__now_seconds() - s->t0 > s->o.time_limit;
+    return out_of_time_frac(s, 0.85);
 }
 
 /* ---- reef elimination ---------------------------------------------------- */
@@ -654,6 +686,23 @@ static int pick_light_reef(rp_solver *s)
 }
 
 
+/* Ends the search at a local optimum: every instance in turn takes its best
+ * relocation or tier change, until a full pass changes nothing (or time
+ * runs out), so a second rebalance of the result finds nothing to do. */
+static void sweep(rp_solver *s)
+{
+    for (int pass = 0; pass < 50 && !out_of_time_frac(s, 1.0); pass++) {
+        bool changed = false;
+        for (size_t i = 0; i < s->f->ninst; i++) {
+            if ((i & 255) == 0 && out_of_time_frac(s, 1.0))
+                return;
+            changed |= move_one(s, i);
+        }
+        if (!changed)
+            return;
+    }
+}
+
 void rp_solver_run(rp_solver *s)
 {
     const rp_fleet *f = s->f;
@@ -696,6 +745,9 @@ void rp_solver_run(rp_solver *s)
         }
         stall = better ? 0 : stall + 1;
     }
+    double before_sweep = rp_solver_objective(s);
+    sweep(s);
+    rp_log(RP_LOG_INFO, "sweep: objective %.2f -> %.2f", before_sweep, rp_solver_objective(s));
     free(buf);
     rp_log(RP_LOG_INFO, "search: %ld iterations, %.2f s, objective %.2f", s->iters,
            rp__now_seconds() - s->t0, rp_solver_objective(s));

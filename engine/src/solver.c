@@ -210,7 +210,14 @@ bool rp__group_ok(const rp_solver *s, size_t i, int reef)
         return true;
     for (int k = 0; k < s->group_size[g]; k++) {
         int j = s->group_members[g][k];
-        if ((size_t)j != i && s->at[j] == reef)
+        if ((size_t)j == i)
+            continue;
+        if (s->at[j] == reef)
+            return false;
+        /* A reef a group mate is leaving: entering it would need the mate
+         * to leave first, and two mates trading reefs cannot be ordered so
+         * that they are apart at every step. */
+        if (s->orig[j] == reef && s->r[reef].state != RP_REEF_BROKEN)
             return false;
     }
     return true;

@@ -1,0 +1,262 @@
+/* fleetout.c - writes the fleet as it will be after a plan (see fleetout.h).
+ *
+ * fleet.json is f's own file re-read with jansson and only its "reefs"
+ * replaced, so settings, plans and regions stay exactly as the user wrote
+ * them. instances.csv is written field by field; a field that needs quoting
+ * goes through libcsv's csv_fwrite. */
+#include "fleetout.h"
+
+#include <csv.h>
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "profile.h"
+#include "timefmt.h"
+
+static const char *const out_files[] = {"fleet.json", "instances.csv", "profiles.csv"};
+
+static int io_error(rp_error *err, const char *path, const char *what)
+{
+    return rp_error_set(err, RP_EIO, path, 0, 0, "%s: %s", what, strerror(errno));
+}
+
+/* ---- fleet.json ------------------------------------------------------- */
+
+/* True when every real in j prints back exactly with 15 significant digits
+ * (then the file keeps "0.3" rather than "0.29999999999999999"). */
+static bool reals_short(const json_t *j)
+{
+    const char *key;
+    json_t *v;
+    size_t k;
+    char buf[40];
+    switch (json_typeof(j)) {
+    case JSON_REAL:
+        snprintf(buf, sizeof buf, "%.15g", json_real_value(j));
+        return strtod(buf, NULL) == json_real_value(j);
+    case JSON_OBJECT:
+        json_object_foreach((json_t *)j, key, v)
+        {
+            if (!reals_short(v))
+                return false;
+        }
+        return true;
+    case JSON_ARRAY:
+        json_array_foreach(j, k, v)
+        {
+            if (!reals_short(v))
+                return false;
+        }
+        return true;
+    default:
+        return true;
+    }
+}
+
+static json_t *reef_json(const rp_fleet *f, const rp_plan_reef *pr)
+{
+    const rp_catalog *c = f->cat;
+    const char *state =
+        pr->fleet_reef >= 0 ? rp_reef_state_names[f->reefs[pr->fleet_reef].state] : "active";
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "name", pr->name, "region",
+                     f->regions[pr->region].name, "template", c->templates[pr->template_idx].name,
+                     "state", state, "pool_sku", c->pools[pr->pool].sku, "nodes", pr->nodes);
+}
+
+/* A catalog named by path is made absolute: a relative path would resolve
+ * against the new directory. */
+static void fix_catalog(const rp_fleet *f, json_t *root)
+{
+    const char *name = json_string_value(json_object_get(root, "catalog"));
+    if (!name || (!strchr(name, '/') && !strstr(name, ".json")))
+        return;
+    char *abs = realpath(f->catalog_path, NULL);
+    json_object_set_new(root, "catalog", json_string(abs ? abs : f->catalog_path));
+    free(abs);
+}
+
+static int write_fleet_json(const rp_fleet *f, const rp_plan *p, const char *tmp, rp_error *err)
+{
+    char *src = rp_xasprintf("%s/fleet.json", f->dir);
+    json_error_t jerr;
+    json_t *root = json_load_file(src, 0, &jerr);
+    if (!root || !json_is_object(root)) {
+        int rc = rp_error_set(err, RP_EIO, src, jerr.line > 0 ? jerr.line : 0,
+                              jerr.column > 0 ? jerr.column : 0, "cannot read again: %s",
+                              root ? "not an object" : jerr.text);
+        json_decref(root);
+        free(src);
+        return rc;
+    }
+    free(src);
+    json_t *reefs = json_array();
+    for (size_t r = 0; r < p->nreefs; r++)
+        if (!p->reefs[r].deleted)
+            json_array_append_new(reefs, reef_json(f, &p->reefs[r]));
+    json_object_set_new(root, "reefs", reefs);
+    fix_catalog(f, root);
+    size_t flags =
+        JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(reals_short(root) ? 15 : 17);
+    char *text = json_dumps(root, flags);
+    json_decref(root);
+    char *path = rp_xasprintf("%s/fleet.json", tmp);
+    char *data = rp_xasprintf("%s\n", text);
+    int rc = rp_write_file_atomic(path, data, strlen(data)) < 0
+                 ? io_error(err, path, "cannot write")
+                 : 0;
+    free(text);
+    free(data);
+    free(path);
+    return rc;
+}
+
+/* ---- instances.csv ---------------------------------------------------- */
+
+static void put_field(FILE *fp, const char *s, bool last)
+{
+    if (strpbrk(s, ",\"\r\n"))
+        csv_fwrite(fp, s, strlen(s));
+    else
+        fputs(s, fp);
+    fputc(last ? '\n' : ',', fp);
+}
+
+/* A date when t is midnight UTC, else a full timestamp; "" for none. */
+static void format_moved(int64_t t, char buf[24])
+{
+    buf[0] = '\0';
+    if (t == RP_NO_TIME)
+        return;
+    rp_time_format(t, buf);
+    if (!strcmp(buf + 10, "T00:00:00Z"))
+        buf[10] = '\0';
+}
+
+/* The inverse of rp_window_parse: "Sun 02:00-04:00", "" for none. A
+ * window is at most a day long (rp_window_parse takes one day's times). */
+static void format_window(const rp_window *w, char buf[24])
+{
+    static const char *const days[7] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+    buf[0] = '\0';
+    if (w->start < 0)
+        return;
+    int a = w->start % 1440, dur = ((w->end - w->start) % 10080 + 10080) % 10080;
+    if (dur == 0)
+        dur = 10080;
+    int b = (a + dur) % 1440; /* "22:00-00:00" as users write it ... */
+    if (b == a)
+        b = a + 1440; /* ... but a whole day is "00:00-24:00" */
+    snprintf(buf, 24, "%s %02d:%02d-%02d:%02d", days[(w->start / 1440) % 7], a / 60, a % 60, b / 60,
+             b % 60);
+}
+
+static int64_t midnight(int64_t t)
+{
+    int64_t d = t / 86400 - (t % 86400 < 0);
+    return d * 86400;
+}
+
+static void write_instance(FILE *fp, const rp_fleet *f, const rp_plan *p, size_t i,
+                           const rp_placement *pl)
+{
+    static const char *const tier[2] = {"shared", "dedicated"};
+    const rp_instance *in = &f->inst[i];
+    char moved[24], win[24];
+    put_field(fp, in->id, false);
+    put_field(fp, f->regions[in->region].name, false);
+    put_field(fp, f->plans[in->plan].name, false);
+    put_field(fp, pl ? p->reefs[pl->reef].name : "", false);
+    for (int t = 0; t < RP_NTIERS; t++)
+        put_field(fp, pl ? tier[pl->tier[t] ? 1 : 0] : "", false);
+    put_field(fp, in->pinned ? "true" : "false", false);
+    put_field(fp, in->group >= 0 ? f->groups[in->group] : "", false);
+    bool moves = pl && in->reef >= 0 && p->reefs[pl->reef].fleet_reef != in->reef;
+    format_moved(moves ? midnight(f->set.now) : in->last_moved, moved);
+    put_field(fp, moved, false);
+    format_window(&in->window, win);
+    put_field(fp, win, true);
+}
+
+static int write_instances(const rp_fleet *f, const rp_plan *p, const char *tmp, rp_error *err)
+{
+    const rp_placement **at = rp_xcalloc(f->ninst + 1, sizeof *at);
+    for (size_t k = 0; k < p->nplace; k++)
+        at[p->place[k].inst] = &p->place[k];
+    char *path = rp_xasprintf("%s/instances.csv", tmp);
+    FILE *fp = fopen(path, "w");
+    int rc = 0;
+    if (!fp) {
+        rc = io_error(err, path, "cannot create");
+    } else {
+        fputs("instance_id,region,plan,reef,db,compute,storage,pinned,group,last_moved,window\n",
+              fp);
+        for (size_t i = 0; i < f->ninst; i++)
+            write_instance(fp, f, p, i, at[i]);
+        if (fflush(fp) != 0 || ferror(fp) || fsync(fileno(fp)) < 0)
+            rc = io_error(err, path, "cannot write");
+        if (fclose(fp) != 0 && rc == 0)
+            rc = io_error(err, path, "cannot write");
+    }
+    free(path);
+    free(at);
+    return rc;
+}
+
+/* ---- the directory ---------------------------------------------------- */
+
+static int check_outdir(const char *dir, rp_error *err)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return errno == ENOENT ? 0 : io_error(err, dir, "cannot use as output directory");
+    struct dirent *e;
+    bool nonempty = false;
+    while ((e = readdir(d)))
+        nonempty |= strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    closedir(d);
+    return nonempty
+               ? rp_error_set(err, RP_EUSAGE, dir, 0, 0, "output directory exists and is not empty")
+               : 0;
+}
+
+static void remove_tmpdir(const char *tmp)
+{
+    for (size_t k = 0; k < RP_ARRAY_LEN(out_files); k++) {
+        char *p = rp_xasprintf("%s/%s", tmp, out_files[k]);
+        unlink(p);
+        free(p);
+    }
+    rmdir(tmp);
+}
+
+int rp_fleet_write_target(const rp_fleet *f, const rp_plan *p, const char *dir, rp_error *err)
+{
+    int rc = check_outdir(dir, err);
+    if (rc < 0)
+        return rc;
+    char *base = rp_xstrdup(dir);
+    for (size_t n = strlen(base); n > 1 && base[n - 1] == '/';)
+        base[--n] = '\0';
+    char *tmp = rp_xasprintf("%s.tmp.XXXXXX", base);
+    if (!mkdtemp(tmp)) {
+        rc = io_error(err, base, "cannot create a directory next to it");
+    } else {
+        char *prof = rp_xasprintf("%s/profiles.csv", tmp);
+        if ((rc = write_fleet_json(f, p, tmp, err)) == 0 &&
+            (rc = write_instances(f, p, tmp, err)) == 0 &&
+            (rc = rp_profiles_write(f, prof, err)) == 0 &&
+            (chmod(tmp, 0755) < 0 || rename(tmp, base) < 0))
+            rc = io_error(err, base, "cannot create");
+        if (rc < 0)
+            remove_tmpdir(tmp);
+        free(prof);
+    }
+    free(tmp);
+    free(base);
+    return rc;
+}

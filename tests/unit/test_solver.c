@@ -1,0 +1,491 @@
+/* test_solver.c - the rebalance search on small hand-built fleets (24 slots,
+ * one region, catalog azure-vcore, headroom 0): time-aware packing, reef
+ * deletion against the move budget, pinned instances, groups, an instance
+ * too big for the catalog, determinism. Every plan is sequenced and must
+ * pass the independent oracle (rp_verify). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fleet.h"
+#include "fleetout.h"
+#include "plan.h"
+#include "solver.h"
+#include "testutil.h"
+#include "verify.h"
+
+#define S 24
+
+/* One test instance: db_compute is `hi` in slots [from, to) and `lo`
+ * elsewhere; the other metrics are flat and small. reef "" = new. */
+typedef struct tinst {
+    const char *id, *reef, *tiers; /* tiers: "sss", "dss" (db dedicated), ... */
+    const char *pinned, *group;
+    double lo, hi;
+    int from, to;
+    double cpu, mem;
+} tinst;
+
+typedef struct tfleet {
+    char *dir;
+    rp_fleet *f;
+} tfleet;
+
+/* budget < 0 writes "move_budget": null (unlimited). reefs: JSON array text. */
+static char *fleet_json(int budget, const char *reefs)
+{
+    char mb[32];
+    if (budget < 0)
+        snprintf(mb, sizeof mb, "null");
+    else
+        snprintf(mb, sizeof mb, "%d", budget);
+    return rp_xasprintf(
+        "{\"version\": 1, \"catalog\": \"azure-vcore\",\n"
+        " \"settings\": {\"slots\": 24, \"quantile\": 0.95,\n"
+        "  \"headroom\": {\"db_compute\": 0, \"db_storage_gb\": 0, \"cpu_cores\": 0,\n"
+        "               \"memory_gb\": 0, \"share_gb\": 0, \"share_iops\": 0},\n"
+        "  \"max_instances_per_reef\": 300, \"move_budget\": %s, \"move_cooldown_days\": 14,\n"
+        "  \"tier_change_cost\": 5.0, \"now\": \"2026-11-28T00:00:00Z\"},\n"
+        " \"plans\": [{\"name\": \"standard\", \"move_cost\": 20.0,\n"
+        "  \"default_profile\": {\"db_compute\": 0.25, \"db_storage_gb\": 5, \"cpu_cores\": 0.5,\n"
+        "                       \"memory_gb\": 2, \"share_gb\": 20, \"share_iops\": 50}}],\n"
+        " \"regions\": [{\"name\": \"westus2\", \"template\": \"standard\", \"max_reefs\": 4}],\n"
+        " \"reefs\": %s}\n",
+        mb, reefs);
+}
+
+static const char *tier_word(char c)
+{
+    return c == 'd' ? "dedicated" : "shared";
+}
+
+static void put_row(rp_vec *buf, const char *id, const char *metric, const double *v)
+{
+    char *line = rp_xasprintf("%s,%s", id, metric);
+    for (int t = 0; t < S; t++) {
+        char *next = rp_xasprintf("%s,%g", line, v[t]);
+        free(line);
+        line = next;
+    }
+    for (char *c = line; *c; c++)
+        rp_vec_push(buf, 1, c);
+    rp_vec_push(buf, 1, "\n");
+    free(line);
+}
+
+/* profiles.csv for the placed instances (new ones use the plan default,
+ * unless they set hi > 0). */
+static char *profiles_csv(const tinst *in, size_t n)
+{
+    rp_vec buf = {0};
+    const char *hdr = "instance_id,metric";
+    for (const char *c = hdr; *c; c++)
+        rp_vec_push(&buf, 1, c);
+    for (int t = 0; t < S; t++) {
+        char col[16];
+        snprintf(col, sizeof col, ",v%d", t);
+        for (char *c = col; *c; c++)
+            rp_vec_push(&buf, 1, c);
+    }
+    rp_vec_push(&buf, 1, "\n");
+    for (size_t k = 0; k < n; k++) {
+        if (!in[k].reef[0] && in[k].hi <= 0)
+            continue;
+        double v[RP_NMETRICS][S];
+        for (int t = 0; t < S; t++) {
+            v[RP_M_DB_COMPUTE][t] = t >= in[k].from && t < in[k].to ? in[k].hi : in[k].lo;
+            v[RP_M_DB_STORAGE][t] = 5;
+            v[RP_M_CPU][t] = in[k].cpu > 0 ? in[k].cpu : 0.2;
+            v[RP_M_MEMORY][t] = in[k].mem > 0 ? in[k].mem : 1;
+            v[RP_M_SHARE_GB][t] = 10;
+            v[RP_M_SHARE_IOPS][t] = 50;
+        }
+        for (int m = 0; m < RP_NMETRICS; m++)
+            put_row(&buf, in[k].id, rp_metric_names[m], v[m]);
+    }
+    rp_vec_push(&buf, 1, "");
+    return buf.data;
+}
+
+static char *instances_csv(const tinst *in, size_t n)
+{
+    char *s = rp_xstrdup("instance_id,region,plan,reef,db,compute,storage,pinned,group,"
+                         "last_moved,window\n");
+    for (size_t k = 0; k < n; k++) {
+        const char *t = in[k].tiers ? in[k].tiers : "sss";
+        bool placed = in[k].reef[0] != '\0';
+        char *row =
+            rp_xasprintf("%s%s,westus2,standard,%s,%s,%s,%s,%s,%s,,\n", s, in[k].id, in[k].reef,
+                         placed ? tier_word(t[0]) : "", placed ? tier_word(t[1]) : "",
+                         placed ? tier_word(t[2]) : "", in[k].pinned ? in[k].pinned : "false",
+                         in[k].group ? in[k].group : "");
+        free(s);
+        s = row;
+    }
+    return s;
+}
+
+#define TWO_SMALL_REEFS                                                                            \
+    "[{\"name\": \"wus2-01\", \"region\": \"westus2\", \"template\": \"standard\",\n"              \
+    "  \"state\": \"active\", \"pool_sku\": \"GP_Gen5_2\", \"nodes\": 3},\n"                       \
+    " {\"name\": \"wus2-02\", \"region\": \"westus2\", \"template\": \"standard\",\n"              \
+    "  \"state\": \"active\", \"pool_sku\": \"GP_Gen5_2\", \"nodes\": 3}]"
+
+static tfleet make_fleet(int budget, const char *reefs, const tinst *in, size_t n)
+{
+    tfleet t = {rp_test_tmpdir(), NULL};
+    char *fj = fleet_json(budget, reefs), *ic = instances_csv(in, n), *pc = profiles_csv(in, n);
+    free(rp_test_write(t.dir, "fleet.json", fj));
+    free(rp_test_write(t.dir, "instances.csv", ic));
+    free(rp_test_write(t.dir, "profiles.csv", pc));
+    free(fj);
+    free(ic);
+    free(pc);
+    rp_error err = {0};
+    int rc = rp_fleet_load(t.dir, &t.f, &err);
+    ck_assert_msg(rc == 0, "fleet: %s:%ld:%ld: %s", err.file, err.line, err.col, err.msg);
+    return t;
+}
+
+static void free_fleet(tfleet *t)
+{
+    rp_fleet_free(t->f);
+    char *cmd = rp_xasprintf("rm -rf '%s'", t->dir);
+    ck_assert_int_eq(system(cmd), 0);
+    free(cmd);
+    free(t->dir);
+}
+
+/* Solves with the fleet's move budget, sequences, and checks the plan with
+ * rp_verify (which must find nothing). */
+static rp_plan *solve(const rp_fleet *f, uint64_t seed)
+{
+    rp_error err = {0};
+    rp_plan *p = rp_plan_new();
+    ck_assert_int_eq(rp_fleet_fingerprint(f, p->fingerprint, &err), 0);
+    rp_solve_opts o = {.time_limit = 60, .seed = seed, .move_budget = -2, .max_iters = 0};
+    rp_solver *s = rp_solver_new(f, &o);
+    rp_solver_run(s);
+    rp_solver_to_plan(s, p);
+    rp_solver_free(s);
+    rp_plan_sequence(f, p, 4);
+    rp_verify_report rep;
+    size_t nv = rp_verify(f, p, &rep);
+    ck_assert_msg(nv == 0, "verify: %zu violation(s), first: %s", nv,
+                  rep.nmsgs ? rep.msgs[0] : "?");
+    rp_verify_report_free(&rep);
+    return p;
+}
+
+static const rp_placement *placement(const rp_fleet *f, const rp_plan *p, const char *id)
+{
+    int i = rp_fleet_find_instance(f, id);
+    ck_assert_int_ge(i, 0);
+    for (size_t k = 0; k < p->nplace; k++)
+        if (p->place[k].inst == i)
+            return &p->place[k];
+    return NULL;
+}
+
+static const char *reef_of(const rp_fleet *f, const rp_plan *p, const char *id)
+{
+    const rp_placement *pl = placement(f, p, id);
+    ck_assert_msg(pl != NULL, "%s is not placed", id);
+    return p->reefs[pl->reef].name;
+}
+
+static const rp_plan_reef *plan_reef(const rp_plan *p, const char *name)
+{
+    for (size_t r = 0; r < p->nreefs; r++)
+        if (!strcmp(p->reefs[r].name, name))
+            return &p->reefs[r];
+    ck_abort_msg("no reef %s in the plan", name);
+    return NULL;
+}
+
+static size_t count_actions(const rp_plan *p, rp_action_type type)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < p->nact; k++)
+        n += p->act[k].type == type;
+    return n;
+}
+
+/* A peaks at night (1.5 vCores in slots 0-11), B by day (12-23): the sum of
+ * their peaks (3.0) needs GP_Gen5_4, but at every slot they need at most
+ * 1.6, which GP_Gen5_2 holds. */
+static const tinst day_night[] = {
+    {"a", "wus2-01", "sss", NULL, NULL, 0.1, 1.5, 0, 12, 0, 0},
+    {"b", "wus2-02", "sss", NULL, NULL, 0.1, 1.5, 12, 24, 0, 0},
+};
+
+START_TEST(time_aware_packing_shares_a_small_pool)
+{
+    tfleet t = make_fleet(-1, TWO_SMALL_REEFS, day_night, 2);
+    rp_plan *p = solve(t.f, 1);
+    const char *ra = reef_of(t.f, p, "a");
+    ck_assert_str_eq(ra, reef_of(t.f, p, "b"));
+    const rp_plan_reef *r = plan_reef(p, ra);
+    ck_assert_str_eq(t.f->cat->pools[r->pool].sku, "GP_Gen5_2");
+    ck_assert(!placement(t.f, p, "a")->tier[RP_TIER_DB]);
+    ck_assert(!placement(t.f, p, "b")->tier[RP_TIER_DB]);
+    ck_assert_int_eq(p->sum.moves, 1);
+    ck_assert_int_eq(p->sum.reefs_deleted, 1);
+    ck_assert_double_lt(p->sum.cost_after, p->sum.cost_before);
+    rp_plan_free(p);
+    free_fleet(&t);
+}
+END_TEST
+
+/* The same two by their peaks only (the time-unaware baseline): they no
+ * longer fit one GP_Gen5_2 pool together, and the plan costs more. */
+START_TEST(peak_profiles_need_a_bigger_pool)
+{
+    tfleet t = make_fleet(-1, TWO_SMALL_REEFS, day_night, 2);
+    rp_plan *p = solve(t.f, 1);
+    double timed = p->sum.cost_after;
+    rp_plan_free(p);
+    rp_fleet_flatten_peaks(t.f);
+    p = solve(t.f, 1);
+    const char *ra = reef_of(t.f, p, "a");
+    if (!strcmp(ra, reef_of(t.f, p, "b"))) {
+        /* Sharing a reef, 3.0 vCores at once: a bigger pool or one of
+         * them on a single database of its own (GP_Gen5_2 at 368). */
+        const rp_plan_reef *r = plan_reef(p, ra);
+        bool ded =
+            placement(t.f, p, "a")->tier[RP_TIER_DB] || placement(t.f, p, "b")->tier[RP_TIER_DB];
+        ck_assert(ded || strcmp(t.f->cat->pools[r->pool].sku, "GP_Gen5_2") != 0);
+    }
+    ck_assert_double_gt(p->sum.cost_after, timed + 300);
+    rp_plan_free(p);
+    free_fleet(&t);
+}
+END_TEST
+
+START_TEST(budget_zero_keeps_the_reef)
+{
+    tfleet t = make_fleet(0, TWO_SMALL_REEFS, day_night, 2);
+    rp_plan *p = solve(t.f, 1);
+    ck_assert_str_eq(reef_of(t.f, p, "a"), "wus2-01");
+    ck_assert_str_eq(reef_of(t.f, p, "b"), "wus2-02");
+    ck_assert_int_eq(p->sum.moves, 0);
+    ck_assert_int_eq(p->sum.reefs_deleted, 0);
+    ck_assert_uint_eq(count_actions(p, RP_ACT_MIGRATE), 0);
+    ck_assert_uint_eq(count_actions(p, RP_ACT_DELETE_REEF), 0);
+    rp_plan_free(p);
+    free_fleet(&t);
+}
+END_TEST
+
+START_TEST(budget_one_deletes_the_emptied_reef)
+{
+    tfleet t = make_fleet(1, TWO_SMALL_REEFS, day_night, 2);
+    rp_plan *p = solve(t.f, 1);
+    ck_assert_int_eq(p->sum.moves, 1);
+    ck_assert_int_eq(p->sum.reefs_deleted, 1);
+    ck_assert_uint_eq(count_actions(p, RP_ACT_MIGRATE), 1);
+    ck_assert_uint_eq(count_actions(p, RP_ACT_DELETE_REEF), 1);
+    /* The delete comes after the migration out of that reef. */
+    ck_assert_int_eq(p->act[p->nact - 1].type, RP_ACT_DELETE_REEF);
+    rp_plan_free(p);
+    free_fleet(&t);
+}
+END_TEST
+
+/* b is pinned: a goes to b's reef, b keeps reef and tiers (a dedicated db
+ * that would be cheaper in the shared pool). */
+START_TEST(pinned_instance_stays)
+{
+    const tinst in[] = {
+        {"a", "wus2-01", "sss", NULL, NULL, 0.1, 1.5, 0, 12, 0, 0},
+        {"b", "wus2-02", "dss", "true", NULL, 0.1, 1.5, 12, 24, 0, 0},
+    };
+    tfleet t = make_fleet(-1, TWO_SMALL_REEFS, in, 2);
+    rp_plan *p = solve(t.f, 1);
+    const rp_placement *pb = placement(t.f, p, "b");
+    ck_assert_ptr_nonnull(pb);
+    ck_assert_str_eq(p->reefs[pb->reef].name, "wus2-02");
+    ck_assert_int_eq(pb->tier[RP_TIER_DB], RP_DEDICATED);
+    ck_assert_int_eq(pb->tier[RP_TIER_COMPUTE], RP_SHARED);
+    ck_assert_str_eq(reef_of(t.f, p, "a"), "wus2-02");
+    rp_plan_free(p);
+    free_fleet(&t);
+}
+END_TEST
+
+START_TEST(both_pinned_nothing_moves)
+{
+    const tinst in[] = {
+        {"a", "wus2-01", "sss", "true", NULL, 0.1, 1.5, 0, 12, 0, 0},
+        {"b", "wus2-02", "sss", "true", NULL, 0.1, 1.5, 12, 24, 0, 0},
+    };
+    tfleet t = make_fleet(-1, TWO_SMALL_REEFS, in, 2);
+    rp_plan *p = solve(t.f, 1);
+    ck_assert_int_eq(p->sum.moves, 0);
+    ck_assert_int_eq(p->sum.tier_changes, 0);
+    ck_assert_int_eq(p->sum.reefs_deleted, 0);
+    rp_plan_free(p);
+    free_fleet(&t);
+}
+END_TEST
+
+/* a and b would share a reef but are one HA group; c and d are new members
+ * of another group, small enough to go anywhere. */
+START_TEST(group_members_in_distinct_reefs)
+{
+    const tinst in[] = {
+        {"a", "wus2-01", "sss", NULL, "ha-1", 0.1, 1.5, 0, 12, 0, 0},
+        {"b", "wus2-02", "sss", NULL, "ha-1", 0.1, 1.5, 12, 24, 0, 0},
+        {"c", "", NULL, NULL, "ha-2", 0.05, 0.1, 0, 24, 0, 0},
+        {"d", "", NULL, NULL, "ha-2", 0.05, 0.1, 0, 24, 0, 0},
+    };
+    tfleet t = make_fleet(-1, TWO_SMALL_REEFS, in, 4);
+    rp_plan *p = solve(t.f, 1);
+    ck_assert_str_ne(reef_of(t.f, p, "a"), reef_of(t.f, p, "b"));
+    ck_assert_str_ne(reef_of(t.f, p, "c"), reef_of(t.f, p, "d"));
+    ck_assert_uint_eq(p->nunplaced, 0);
+    ck_assert_uint_eq(count_actions(p, RP_ACT_PLACE), 2);
+    rp_plan_free(p);
+    free_fleet(&t);
+}
+END_TEST
+
+/* 1000 vCores, 10000 cores and 100000 GiB: more than any pool, single
+ * database or node pool (1000 x Standard_D8s_v5 = 29710 GiB). */
+START_TEST(too_big_instance_is_unplaced_with_a_reason)
+{
+    const tinst in[] = {
+        {"a", "wus2-01", "sss", NULL, NULL, 0.1, 1.5, 0, 12, 0, 0},
+        {"huge", "", NULL, NULL, NULL, 1000, 1000, 0, 24, 10000, 100000},
+    };
+    tfleet t = make_fleet(-1, TWO_SMALL_REEFS, in, 2);
+    rp_plan *p = solve(t.f, 1);
+    ck_assert_uint_eq(p->nunplaced, 1);
+    ck_assert_int_eq(p->sum.unplaced, 1);
+    ck_assert_str_eq(t.f->inst[p->unplaced[0].inst].id, "huge");
+    /* The reason names the rule even an empty reef of the largest size breaks. */
+    ck_assert_ptr_nonnull(strstr(p->unplaced[0].reason, "it fits no reef even alone: rule"));
+    ck_assert_ptr_null(placement(t.f, p, "huge"));
+    ck_assert_uint_eq(count_actions(p, RP_ACT_PLACE), 0);
+    ck_assert_uint_eq(count_actions(p, RP_ACT_CREATE_REEF), 0);
+    rp_plan_free(p);
+    free_fleet(&t);
+}
+END_TEST
+
+/* Twelve instances with staggered peaks over three reefs. */
+static const tinst staggered[] = {
+    {"i01", "wus2-01", "sss", NULL, NULL, 0.1, 1.2, 0, 6, 0.5, 2},
+    {"i02", "wus2-01", "sss", NULL, NULL, 0.2, 0.9, 6, 12, 1.5, 4},
+    {"i03", "wus2-01", "dss", NULL, "g", 0.1, 1.9, 12, 18, 0.5, 2},
+    {"i04", "wus2-01", "sss", NULL, NULL, 0.3, 0.7, 18, 24, 2.5, 8},
+    {"i05", "wus2-02", "sss", "true", NULL, 0.1, 1.1, 3, 9, 0.5, 2},
+    {"i06", "wus2-02", "sss", NULL, "g", 0.2, 1.4, 9, 15, 1.0, 3},
+    {"i07", "wus2-02", "sds", NULL, NULL, 0.1, 0.8, 15, 21, 6.0, 20},
+    {"i08", "wus2-02", "sss", NULL, NULL, 0.2, 1.0, 21, 24, 0.5, 2},
+    {"i09", "wus2-03", "sss", NULL, NULL, 0.1, 1.3, 0, 12, 0.5, 2},
+    {"i10", "wus2-03", "sss", NULL, NULL, 0.1, 1.3, 12, 24, 0.5, 2},
+    {"i11", "", NULL, NULL, NULL, 0.2, 0.6, 8, 16, 0.5, 2},
+    {"i12", "", NULL, NULL, NULL, 0, 0, 0, 0, 0, 0},
+};
+#define THREE_REEFS                                                                                \
+    "[{\"name\": \"wus2-01\", \"region\": \"westus2\", \"template\": \"standard\",\n"              \
+    "  \"state\": \"active\", \"pool_sku\": \"GP_Gen5_4\", \"nodes\": 3},\n"                       \
+    " {\"name\": \"wus2-02\", \"region\": \"westus2\", \"template\": \"standard\",\n"              \
+    "  \"state\": \"active\", \"pool_sku\": \"GP_Gen5_4\", \"nodes\": 4},\n"                       \
+    " {\"name\": \"wus2-03\", \"region\": \"westus2\", \"template\": \"standard\",\n"              \
+    "  \"state\": \"active\", \"pool_sku\": \"GP_Gen5_2\", \"nodes\": 3}]"
+
+static char *plan_text(const rp_fleet *f, rp_plan *p)
+{
+    p->sum.solve_seconds = 0;
+    return rp_plan_to_json(p, f);
+}
+
+START_TEST(same_seed_same_plan)
+{
+    tfleet t = make_fleet(-1, THREE_REEFS, staggered, RP_ARRAY_LEN(staggered));
+    rp_plan *p1 = solve(t.f, 42), *p2 = solve(t.f, 42);
+    char *a = plan_text(t.f, p1), *b = plan_text(t.f, p2);
+    ck_assert_str_eq(a, b);
+    ck_assert_double_lt(p1->sum.cost_after, p1->sum.cost_before);
+    ck_assert_uint_eq(p1->nunplaced, 0);
+    ck_assert_str_ne(reef_of(t.f, p1, "i03"), reef_of(t.f, p1, "i06"));
+    ck_assert_str_eq(reef_of(t.f, p1, "i05"), "wus2-02");
+    free(a);
+    free(b);
+    rp_plan_free(p1);
+    rp_plan_free(p2);
+    free_fleet(&t);
+}
+END_TEST
+
+/* With a budget of 2 the search may move at most two instances. */
+START_TEST(budget_two_caps_moves)
+{
+    tfleet t = make_fleet(2, THREE_REEFS, staggered, RP_ARRAY_LEN(staggered));
+    rp_plan *p = solve(t.f, 7);
+    ck_assert_int_le(p->sum.moves, 2);
+    ck_assert_uint_le(count_actions(p, RP_ACT_MIGRATE), 2);
+    ck_assert_uint_eq(count_actions(p, RP_ACT_PLACE), 2);
+    rp_plan_free(p);
+    free_fleet(&t);
+}
+END_TEST
+
+/* The target fleet of the time-aware plan reads back with the plan's one
+ * reef at its size, the mover's last_moved at now's date, and nothing left
+ * to do. */
+START_TEST(target_fleet_round_trip)
+{
+    tfleet t = make_fleet(-1, TWO_SMALL_REEFS, day_night, 2);
+    rp_plan *p = solve(t.f, 1);
+    char *out = rp_xasprintf("%s/target", t.dir);
+    rp_error err = {0};
+    ck_assert_int_eq(rp_fleet_write_target(t.f, p, out, &err), 0);
+    ck_assert_int_eq(rp_fleet_write_target(t.f, p, out, &err), RP_EUSAGE);
+    ck_assert_str_eq(err.msg, "output directory exists and is not empty");
+    rp_fleet *g = NULL;
+    ck_assert_msg(rp_fleet_load(out, &g, &err) == 0, "%s: %s", err.file, err.msg);
+    ck_assert_uint_eq(g->nreefs, 1);
+    const rp_placement *pa = placement(t.f, p, "a");
+    ck_assert_str_eq(g->reefs[0].name, p->reefs[pa->reef].name);
+    ck_assert_int_eq(g->reefs[0].pool, p->reefs[pa->reef].pool);
+    ck_assert_int_eq(g->reefs[0].nodes, p->reefs[pa->reef].nodes);
+    const char *mover = p->reefs[pa->reef].fleet_reef == 0 ? "b" : "a";
+    const char *stayer = mover[0] == 'a' ? "b" : "a";
+    int64_t day = t.f->set.now - t.f->set.now % 86400;
+    ck_assert(g->inst[rp_fleet_find_instance(g, mover)].last_moved == day);
+    ck_assert(g->inst[rp_fleet_find_instance(g, stayer)].last_moved == RP_NO_TIME);
+    ck_assert_mem_eq(g->prof, t.f->prof, t.f->ninst * RP_NMETRICS * S * sizeof(float));
+    rp_plan *again = solve(g, 1);
+    ck_assert_int_eq(again->sum.moves, 0);
+    ck_assert_uint_eq(again->nact, 0);
+    ck_assert_double_eq_tol(again->sum.objective, p->sum.cost_after, 0.01);
+    rp_plan_free(again);
+    rp_fleet_free(g);
+    free(out);
+    rp_plan_free(p);
+    free_fleet(&t);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("solver");
+    TCase *tc = tcase_create("solver");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, time_aware_packing_shares_a_small_pool);
+    tcase_add_test(tc, peak_profiles_need_a_bigger_pool);
+    tcase_add_test(tc, budget_zero_keeps_the_reef);
+    tcase_add_test(tc, budget_one_deletes_the_emptied_reef);
+    tcase_add_test(tc, pinned_instance_stays);
+    tcase_add_test(tc, both_pinned_nothing_moves);
+    tcase_add_test(tc, group_members_in_distinct_reefs);
+    tcase_add_test(tc, too_big_instance_is_unplaced_with_a_reason);
+    tcase_add_test(tc, same_seed_same_plan);
+    tcase_add_test(tc, budget_two_caps_moves);
+    tcase_add_test(tc, target_fleet_round_trip);
+    suite_add_tcase(s, tc);
+    return rp_test_run(s);
+}
