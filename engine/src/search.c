@@ -135,18 +135,8 @@ static void construct(rp_solver *s)
 
 /* ---- improvement ------------------------------------------------------- */
 
-typedef struct undo {
-    int inst, reef;
-    uint8_t tier[RP_NTIERS];
-    rp_ded ded;
-} undo;
 
-typedef struct journal {
-    rp_vec log; /* undo entries, first touch of each instance */
-    double delta, dshape;
-} journal;
-
-static void touch(journal *j, const rp_solver *s, size_t i)
+void rp__touch(journal *j, const rp_solver *s, size_t i)
 {
     for (size_t k = 0; k < j->log.len; k++)
         if (RP_VEC_AT(&j->log, undo, k).inst == (int)i)
@@ -156,7 +146,7 @@ static void touch(journal *j, const rp_solver *s, size_t i)
     RP_VEC_PUSH(&j->log, undo, u);
 }
 
-static void rollback(rp_solver *s, journal *j)
+void rp__rollback(rp_solver *s, journal *j)
 {
     for (size_t k = 0; k < j->log.len; k++)
         rp__inst_remove(s, (size_t)RP_VEC_AT(&j->log, undo, k).inst);
@@ -215,7 +205,7 @@ static bool ruin_recreate(rp_solver *s, int *ids, size_t n, int forbid)
     journal j = {0};
     for (size_t k = 0; k < n; k++) {
         size_t i = (size_t)ids[k];
-        touch(&j, s, i);
+        rp__touch(&j, s, i);
         double ds;
         j.delta += rp__leave_delta(s, i, &ds);
         j.dshape += ds;
@@ -232,7 +222,7 @@ static bool ruin_recreate(rp_solver *s, int *ids, size_t n, int forbid)
         s->r[forbid].state = saved;
     bool keep = ok && rp__improves(j.delta, j.dshape);
     if (!keep)
-        rollback(s, &j);
+        rp__rollback(s, &j);
     rp_vec_free(&j.log);
     return keep;
 }
@@ -336,7 +326,7 @@ static void roster_add(roster *ro, int r, int i)
 }
 
 /* Objective with penalties, for accepting or undoing a compound move. */
-static double total_cost(const rp_solver *s, double *shape)
+double rp__total_cost(const rp_solver *s, double *shape)
 {
     double c = 0, sh = 0;
     for (int r = 0; r < s->nr; r++) {
@@ -390,7 +380,7 @@ static void eject_put(ejection *e, int u, int r)
     rp_ded d;
     if (!rp__ded_sizes(s, (size_t)u, s->r[r].tmpl, s->tier[u], &d))
         d = s->ded[u];
-    touch(&e->j, s, (size_t)u);
+    rp__touch(&e->j, s, (size_t)u);
     rp__inst_put(s, (size_t)u, r, s->tier[u], &d);
     roster_add(&e->ro, r, u);
     e->stay_until[u] = e->it + 3 + rp__rng_below(s, 5);
@@ -400,7 +390,7 @@ static void eject_take(ejection *e, int v)
 {
     rp_solver *s = e->s;
     int r = s->at[v];
-    touch(&e->j, s, (size_t)v);
+    rp__touch(&e->j, s, (size_t)v);
     roster_del(&e->ro, r, v);
     rp__inst_remove(s, (size_t)v);
     e->left_reef[v] = r;
@@ -629,7 +619,7 @@ static bool eliminate(rp_solver *s, int R, int *buf)
             return false;
     }
     ejection e = {.s = s, .banned = R};
-    double sh0, c0 = total_cost(s, &sh0);
+    double sh0, c0 = rp__total_cost(s, &sh0);
     roster_build(s, &e.ro);
     e.left_reef = rp_xmalloc((s->f->ninst + 1) * sizeof(int));
     e.left_until = rp_xcalloc(s->f->ninst + 1, sizeof(long));
@@ -656,13 +646,13 @@ static bool eliminate(rp_solver *s, int R, int *buf)
             stall++;
         }
     }
-    double sh1, c1 = e.pool.len ? INFINITY : total_cost(s, &sh1);
+    double sh1, c1 = e.pool.len ? INFINITY : rp__total_cost(s, &sh1);
     bool keep = e.pool.len == 0 && (s->budget < 0 || s->moves <= s->budget) &&
                 rp__improves(c1 - c0, sh1 - sh0);
     rp_log(RP_LOG_DEBUG, "eliminate reef %d (%zu instances): %zu left after %ld steps, %s", R, n,
            e.pool.len, e.it, keep ? "kept" : "undone");
     if (!keep)
-        rollback(s, &e.j);
+        rp__rollback(s, &e.j);
     free(cand);
     rp_vec_free(&e.pool);
     rp_vec_free(&e.j.log);
@@ -714,6 +704,7 @@ void rp_solver_run(rp_solver *s)
         placed[i] = s->at[i] >= 0;
     s->lb = rp_lower_bound(f, placed, s->budget);
     free(placed);
+    rp_log(RP_LOG_INFO, "construction and lower bound: %.2f s", rp__now_seconds() - s->t0);
     int *buf = rp_xmalloc((f->ninst + 1) * sizeof(int));
     /* Draining reefs first: every instance tries to leave while budget lasts. */
     for (int k = 0; k < s->nmovers; k++) {
@@ -724,6 +715,8 @@ void rp_solver_run(rp_solver *s)
     long max_iters = s->o.max_iters > 0 ? s->o.max_iters : 40L * s->nmovers + 4000;
     long stall_limit = 4000 + 4L * s->nmovers;
     long stall = 0;
+    double lns_spent = 0;
+    long lns_calls = 0, lns_wins = 0;
     for (s->iters = 0; s->iters < max_iters && stall < stall_limit && s->nmovers + f->ninst > 0;
          s->iters++) {
         if ((s->iters & 63) == 0 && out_of_time(s))
@@ -732,7 +725,13 @@ void rp_solver_run(rp_solver *s)
             break; /* proven optimal */
         int u = rp__rng_below(s, 100);
         bool better;
-        if (u < 70) {
+        double now = rp__now_seconds();
+        if (u < 2 && lns_spent < 0.2 * (now - s->t0)) {
+            better = rp__lns_step(s, buf);
+            lns_spent += rp__now_seconds() - now;
+            lns_calls++;
+            lns_wins += better;
+        } else if (u < 70) {
             size_t i = (size_t)rp__rng_below(s, (int)f->ninst);
             better = move_one(s, i);
         } else if (u < 80) {
@@ -745,6 +744,11 @@ void rp_solver_run(rp_solver *s)
         }
         stall = better ? 0 : stall + 1;
     }
+    rp_log(RP_LOG_INFO,
+           "improvement: %ld iterations, %.2f s; large-neighbourhood MIP steps: %ld, improving "
+           "%ld, %.2f s",
+           s->iters, rp__now_seconds() - s->t0, lns_calls, lns_wins, lns_spent);
+    rp__exact_small(s);
     double before_sweep = rp_solver_objective(s);
     sweep(s);
     rp_log(RP_LOG_INFO, "sweep: objective %.2f -> %.2f", before_sweep, rp_solver_objective(s));

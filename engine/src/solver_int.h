@@ -80,6 +80,29 @@ static inline bool rp__improves(double d, double ds)
     return rp__better(d, ds, 0, 0);
 }
 
+typedef struct undo {
+    int inst, reef;
+    uint8_t tier[RP_NTIERS];
+    rp_ded ded;
+} undo;
+
+typedef struct journal {
+    rp_vec log; /* undo entries, first touch of each instance */
+    double delta, dshape;
+} journal;
+
+/* Records instance i's placement the first time a compound move touches it. */
+void rp__touch(journal *j, const rp_solver *s, size_t i);
+/* Puts every touched instance back where it was. */
+void rp__rollback(rp_solver *s, journal *j);
+/* Objective with penalties (and the tie-breaker in *shape). */
+double rp__total_cost(const rp_solver *s, double *shape);
+/* Exact steps with the MIP (exact.c): the whole fleet when it is small
+ * enough to prove optimality, and large-neighbourhood steps that free the
+ * instances of two reefs and re-optimise them exactly. */
+void rp__exact_small(rp_solver *s);
+bool rp__lns_step(rp_solver *s, int *buf);
+
 double rp__now_seconds(void);
 uint64_t rp__rng_next(uint64_t *s);
 int rp__rng_below(rp_solver *s, int n);

@@ -1,0 +1,221 @@
+/* exact.c - the MIP (mip.h) inside the rebalance search: small fleets are
+ * solved to proven optimality after the heuristic, and large-neighbourhood
+ * steps free the instances of two reefs and re-optimise them exactly, the
+ * rest of the fleet fixed. Every result goes through the solver's own state
+ * and is kept only when the solver's objective says it is better. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "mip.h"
+#include "solver_int.h"
+
+/* Fleets up to this many instances are handed whole to the MIP. */
+#define EXACT_MAX_INSTANCES 60
+/* Instances freed by one large-neighbourhood step, at most. */
+#define LNS_MAX_FREE 16
+
+/* The model's reef numbering against the solver's. */
+typedef struct modelmap {
+    rp_mip_reef *mr;
+    size_t nmr;
+    int *to_solver; /* model reef -> solver reef, -1 none */
+    int *to_model;  /* solver reef -> model reef, -1 none */
+    bool complete;  /* the model has every reef the solver may open */
+} modelmap;
+
+static void map_build(const rp_solver *s, modelmap *m)
+{
+    const rp_fleet *f = s->f;
+    m->nmr = rp_mip_reefs(f, &m->mr);
+    m->to_solver = rp_xmalloc((m->nmr + 1) * sizeof(int));
+    m->to_model = rp_xmalloc(((size_t)s->nr + 1) * sizeof(int));
+    for (int r = 0; r < s->nr; r++)
+        m->to_model[r] = -1;
+    int *seen = rp_xcalloc(f->nregions + 1, sizeof(int));
+    for (size_t k = 0; k < m->nmr; k++) {
+        int g = m->mr[k].region, hit = -1;
+        if (m->mr[k].fleet_reef >= 0) {
+            hit = m->mr[k].fleet_reef;
+        } else {
+            int want = seen[g]++;
+            for (int q = 0; q < s->region_nreefs[g] && hit < 0; q++) {
+                int r = s->region_reefs[g][q];
+                if (s->r[r].fleet_reef < 0 && want-- == 0)
+                    hit = r;
+            }
+        }
+        m->to_solver[k] = hit;
+        if (hit >= 0)
+            m->to_model[hit] = (int)k;
+    }
+    m->complete = true;
+    for (int r = 0; r < s->nr; r++)
+        if (m->to_model[r] < 0)
+            m->complete = false;
+    free(seen);
+}
+
+static void map_free(modelmap *m)
+{
+    free(m->mr);
+    free(m->to_solver);
+    free(m->to_model);
+}
+
+/* The solver's placement in the model's numbering; NULL when an instance
+ * sits in a reef the model does not have. */
+static rp_mip_place *current_places(const rp_solver *s, const modelmap *m)
+{
+    rp_mip_place *pl = rp_xcalloc(s->f->ninst + 1, sizeof(rp_mip_place));
+    for (size_t i = 0; i < s->f->ninst; i++) {
+        int r = s->at[i];
+        pl[i].reef = r >= 0 ? m->to_model[r] : -1;
+        if (r >= 0 && pl[i].reef < 0) {
+            free(pl);
+            return NULL;
+        }
+        memcpy(pl[i].tier, s->tier[i], RP_NTIERS);
+        pl[i].ded = s->ded[i];
+    }
+    return pl;
+}
+
+/* Moves the instances in ids to where result r puts them (journalled).
+ * Returns false when the result uses a reef the solver does not have. */
+static bool adopt(rp_solver *s, const modelmap *m, const rp_mip_result *r, const int *ids,
+                  size_t n, journal *j)
+{
+    for (size_t k = 0; k < n; k++) {
+        int mr = r->place[ids[k]].reef;
+        if (mr >= 0 && m->to_solver[mr] < 0)
+            return false;
+    }
+    for (size_t k = 0; k < n; k++) {
+        rp__touch(j, s, (size_t)ids[k]);
+        rp__inst_remove(s, (size_t)ids[k]);
+    }
+    for (size_t k = 0; k < n; k++) {
+        const rp_mip_place *p = &r->place[ids[k]];
+        if (p->reef >= 0)
+            rp__inst_put(s, (size_t)ids[k], m->to_solver[p->reef], p->tier, &p->ded);
+    }
+    return true;
+}
+
+static double remaining(const rp_solver *s)
+{
+    if (s->o.time_limit <= 0)
+        return 60;
+    return s->o.time_limit - (rp__now_seconds() - s->t0);
+}
+
+/* Solves mo and keeps the result for instances ids when it lowers the
+ * objective. */
+static bool try_model(rp_solver *s, const modelmap *m, const rp_mip_opts *mo, const int *ids,
+                      size_t n, rp_mip_result *res)
+{
+    rp_error err;
+    if (rp_mip_solve_opts(s->f, mo, res, &err) < 0 || res->status == RP_MIP_NONE)
+        return false;
+    double sh0, c0 = rp__total_cost(s, &sh0);
+    journal j = {0};
+    bool ok = adopt(s, m, res, ids, n, &j);
+    double sh1, c1 = ok ? rp__total_cost(s, &sh1) : INFINITY;
+    bool keep = ok && (s->budget < 0 || s->moves <= s->budget) && rp__improves(c1 - c0, sh1 - sh0);
+    if (!keep)
+        rp__rollback(s, &j);
+    rp_vec_free(&j.log);
+    return keep;
+}
+
+void rp__exact_small(rp_solver *s)
+{
+    const rp_fleet *f = s->f;
+    if (f->ninst == 0 || f->ninst > EXACT_MAX_INSTANCES || remaining(s) < 0.5)
+        return;
+    modelmap m;
+    map_build(s, &m);
+    rp_mip_place *start = current_places(s, &m);
+    rp_mip_opts mo;
+    rp_mip_opts_default(&mo);
+    mo.move_budget = s->budget;
+    mo.time_limit = fmin(remaining(s) * 0.8, 30);
+    mo.start = start;
+    int *ids = rp_xmalloc((f->ninst + 1) * sizeof(int));
+    for (size_t i = 0; i < f->ninst; i++)
+        ids[i] = (int)i;
+    rp_mip_result res = {0};
+    bool kept = try_model(s, &m, &mo, ids, f->ninst, &res);
+    /* A proven optimum of a model with every reef the solver may use, with
+     * nothing left unplaced, is the optimum: its bound is a lower bound. */
+    if (res.status == RP_MIP_OPTIMAL && m.complete && res.unplaced == 0 &&
+        res.left_draining == 0 && isfinite(res.bound))
+        s->lb = fmax(s->lb, fmin(res.bound, res.objective));
+    rp_log(RP_LOG_INFO, "exact: MIP %s, objective %.2f, bound %.2f, %.2f s, %s",
+           rp_mip_status_names[res.status], res.objective, res.bound, res.seconds,
+           kept ? "adopted" : "heuristic kept");
+    rp_mip_result_free(&res);
+    free(ids);
+    free(start);
+    map_free(&m);
+}
+
+/* Two reefs of one region: a light one and another at random. */
+static bool pick_pair(rp_solver *s, int *a, int *b)
+{
+    for (int tries = 0; tries < 8; tries++) {
+        int r = rp__rng_below(s, s->nr);
+        if (s->r[r].use.n == 0)
+            continue;
+        int g = s->r[r].region, n = s->region_nreefs[g];
+        int q = s->region_reefs[g][rp__rng_below(s, n)];
+        if (q == r || s->r[q].use.n == 0)
+            continue;
+        *a = r;
+        *b = q;
+        return true;
+    }
+    return false;
+}
+
+bool rp__lns_step(rp_solver *s, int *buf)
+{
+    int a, b;
+    if (remaining(s) < 1.0 || !pick_pair(s, &a, &b))
+        return false;
+    size_t n = 0;
+    for (int k = 0; k < s->nmovers; k++) {
+        int i = s->movers[k];
+        if (s->at[i] == a || s->at[i] == b)
+            buf[n++] = i;
+    }
+    while (n > LNS_MAX_FREE) /* a random subset */
+        buf[rp__rng_below(s, (int)n)] = buf[n - 1], n--;
+    if (n == 0)
+        return false;
+    modelmap m;
+    map_build(s, &m);
+    rp_mip_place *base = current_places(s, &m);
+    bool kept = false;
+    if (base && m.to_model[a] >= 0 && m.to_model[b] >= 0) {
+        int cand[2] = {m.to_model[a], m.to_model[b]};
+        rp_mip_opts mo;
+        rp_mip_opts_default(&mo);
+        mo.move_budget = s->budget;
+        mo.time_limit = fmin(1.0, remaining(s) * 0.2);
+        mo.free_inst = buf;
+        mo.nfree = n;
+        mo.cand_reefs = cand;
+        mo.ncand = 2;
+        mo.base = base;
+        mo.start = base;
+        rp_mip_result res = {0};
+        kept = try_model(s, &m, &mo, buf, n, &res);
+        rp_mip_result_free(&res);
+    }
+    free(base);
+    map_free(&m);
+    return kept;
+}
