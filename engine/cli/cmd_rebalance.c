@@ -26,14 +26,14 @@ typedef struct opts {
     REBALANCE_OPTIONS(X)
 #undef X
     const char *dir, *out, *target_fleet;
-    bool json, explain, peak_profiles;
+    bool json, explain, peak_profiles, lns;
     int verbose;
 } opts;
 
 static int usage_help(void)
 {
     fprintf(stderr, "usage: reefplan rebalance FLEET [-o plan.json] [--json] [--explain] "
-                    "[--peak-profiles] [--target-fleet DIR] [-v]\n");
+                    "[--peak-profiles] [--lns] [--target-fleet DIR] [-v]\n");
 #define X(name, flag, def, lo, hi, help) fprintf(stderr, "  %-18s %s (default %g)\n", flag, help, (double)def);
     REBALANCE_OPTIONS(X)
 #undef X
@@ -74,6 +74,8 @@ static int parse(int argc, char **argv, opts *o)
             o->explain = true;
         } else if (!strcmp(a, "--peak-profiles")) {
             o->peak_profiles = true;
+        } else if (!strcmp(a, "--lns")) {
+            o->lns = true;
         } else if (!strcmp(a, "-v")) {
             o->verbose++;
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -101,6 +103,7 @@ static char *settings_echo(const rp_fleet *f, const opts *o, int budget)
 #undef X
     json_object_set_new(j, "move_budget", json_integer(budget));
     json_object_set_new(j, "peak_profiles", json_boolean(o->peak_profiles));
+    json_object_set_new(j, "lns", json_boolean(o->lns));
     json_object_set_new(j, "slots", json_integer(f->set.slots));
     json_object_set_new(j, "quantile", json_real(f->set.quantile));
     char *s = json_dumps(j, JSON_COMPACT);
@@ -210,7 +213,8 @@ int cmd_rebalance(int argc, char **argv)
     }
     if (o.peak_profiles)
         rp_fleet_flatten_peaks(f);
-    rp_solve_opts so = {o.time_limit, (uint64_t)o.seed, (int)o.move_budget, (long)o.iterations};
+    rp_solve_opts so = {o.time_limit, (uint64_t)o.seed, (int)o.move_budget, (long)o.iterations,
+                        o.lns};
     rp_solver *s = rp_solver_new(f, &so);
     rp_solver_run(s);
     rp_solver_to_plan(s, p);

@@ -280,6 +280,76 @@ static bool out_of_time(rp_solver *s)
     return out_of_time_frac(s, 0.85);
 }
 
+/* ---- batch tier flips ---------------------------------------------------- */
+
+static int batch_metric;
+static const rp_fleet *batch_fleet;
+static int cmp_peak_asc(const void *a, const void *b)
+{
+    float x = rp_fleet_peak(batch_fleet, (size_t) * (const int *)a, batch_metric);
+    float y = rp_fleet_peak(batch_fleet, (size_t) * (const int *)b, batch_metric);
+    return (x > y) - (x < y);
+}
+
+static void flip_to_shared(rp_solver *s, size_t i, int r, int tier)
+{
+    uint8_t t[RP_NTIERS];
+    memcpy(t, s->tier[i], RP_NTIERS);
+    t[tier] = RP_SHARED;
+    rp_ded d;
+    if (!rp__ded_sizes(s, i, s->r[r].tmpl, t, &d))
+        return;
+    rp__inst_remove(s, i);
+    rp__inst_put(s, i, r, t, &d);
+}
+
+/* Flips one dedicated tier of up to 12 instances of a reef to shared
+ * together, smallest first, and keeps the best prefix when it pays: one
+ * larger pool or a node more can hold several databases or pods that each
+ * cost a whole single database or node pool, which no single flip shows. */
+static bool share_batch(rp_solver *s, int *buf)
+{
+    static const int main_metric[RP_NTIERS] = {RP_M_DB_COMPUTE, RP_M_CPU, RP_M_SHARE_GB};
+    int r = pick_nonempty_reef(s);
+    if (r < 0)
+        return false;
+    int tier = rp__rng_below(s, RP_NTIERS);
+    size_t n = 0;
+    for (size_t i = 0; i < s->f->ninst; i++)
+        if (s->at[i] == r && s->tier_free[i] && s->tier[i][tier] == RP_DEDICATED)
+            buf[n++] = (int)i;
+    if (n == 0)
+        return false;
+    batch_fleet = s->f;
+    batch_metric = main_metric[tier];
+    qsort(buf, n, sizeof(int), cmp_peak_asc);
+    if (n > 12)
+        n = 12;
+    double base = s->r[r].cost, best = 0, best_shape = 0;
+    for (size_t k = 0; k < n; k++)
+        base += rp__inst_cost(s, (size_t)buf[k], r, s->tier[buf[k]]);
+    double base_shape = s->r[r].shape;
+    size_t best_k = 0;
+    journal j = {0};
+    for (size_t k = 0; k < n; k++) {
+        rp__touch(&j, s, (size_t)buf[k]);
+        flip_to_shared(s, (size_t)buf[k], r, tier);
+        double cur = s->r[r].cost;
+        for (size_t q = 0; q < n; q++)
+            cur += rp__inst_cost(s, (size_t)buf[q], r, s->tier[buf[q]]);
+        if (rp__better(cur - base, s->r[r].shape - base_shape, best, best_shape)) {
+            best = cur - base;
+            best_shape = s->r[r].shape - base_shape;
+            best_k = k + 1;
+        }
+    }
+    rp__rollback(s, &j);
+    rp_vec_free(&j.log);
+    for (size_t k = 0; k < best_k; k++)
+        flip_to_shared(s, (size_t)buf[k], r, tier);
+    return best_k > 0;
+}
+
 /* ---- reef elimination ---------------------------------------------------- */
 
 /* Members of every reef of one region, kept current while an elimination
@@ -698,7 +768,13 @@ void rp_solver_run(rp_solver *s)
     const rp_fleet *f = s->f;
     s->t0 = rp__now_seconds();
     load_current(s);
+    s->smooth = true;
+    for (int r = 0; r < s->nr; r++)
+        rp__refresh(s, r);
     construct(s);
+    s->smooth = false;
+    for (int r = 0; r < s->nr; r++)
+        rp__refresh(s, r);
     bool *placed = rp_xcalloc(f->ninst + 1, sizeof(bool));
     for (size_t i = 0; i < f->ninst; i++)
         placed[i] = s->at[i] >= 0;
@@ -726,7 +802,7 @@ void rp_solver_run(rp_solver *s)
         int u = rp__rng_below(s, 100);
         bool better;
         double now = rp__now_seconds();
-        if (u < 2 && lns_spent < 0.2 * (now - s->t0)) {
+        if (s->o.lns && u < 2 && lns_spent < 0.2 * (now - s->t0)) {
             better = rp__lns_step(s, buf);
             lns_spent += rp__now_seconds() - now;
             lns_calls++;
@@ -734,6 +810,8 @@ void rp_solver_run(rp_solver *s)
         } else if (u < 70) {
             size_t i = (size_t)rp__rng_below(s, (int)f->ninst);
             better = move_one(s, i);
+        } else if (u < 75) {
+            better = share_batch(s, buf);
         } else if (u < 80) {
             better = empty_reef(s, buf);
         } else if (u < 90) {

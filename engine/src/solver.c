@@ -94,6 +94,34 @@ static double overflow(const rp_solver *s, const sreef *x, const load *l)
 }
 
 /* Cost of a reef holding load l: 0 when empty (deleted or never opened). */
+/* Construction prices shared capacity by the unit: the pool at the best
+ * price per vCore (or GB), nodes by the fraction of a node the load needs.
+ * Priced by SKU steps instead, a greedy placement sees a whole pool step
+ * against one small single database and sends instance after instance to
+ * dedicated tiers that one larger pool would hold for less. */
+static void smooth_costs(const rp_solver *s, const sreef *x, const load *l, double *pool_cost,
+                         double *node_cost)
+{
+    const rp_catalog *c = s->f->cat;
+    const rp_template *t = &c->templates[x->tmpl];
+    const rp_vm_sku *vm = &c->vms[t->node_vm];
+    const double *h = s->f->set.headroom;
+    double unit_dbc = INFINITY, unit_dbs = INFINITY, cheapest = INFINITY;
+    for (size_t k = 0; k < c->npools; k++) {
+        const rp_pool_sku *p = &c->pools[k];
+        unit_dbc = fmin(unit_dbc, p->price / (p->db_compute * (1 - h[RP_M_DB_COMPUTE])));
+        unit_dbs = fmin(unit_dbs, p->price / (p->max_storage_gb * (1 - h[RP_M_DB_STORAGE])));
+        cheapest = fmin(cheapest, p->price);
+    }
+    *pool_cost = fmax(cheapest, fmax(unit_dbc * l->peak[RP_M_DB_COMPUTE],
+                                     unit_dbs * l->peak[RP_M_DB_STORAGE]));
+    double n = fmax((double)t->min_nodes,
+                    fmax(l->peak[RP_M_CPU] / (vm->alloc_cpu * (1 - h[RP_M_CPU])),
+                         l->peak[RP_M_MEMORY] / (vm->alloc_memory_gb * (1 - h[RP_M_MEMORY]))));
+    n = fmax(n, (double)l->nsh[RP_TIER_COMPUTE] / t->max_pods_per_node);
+    *node_cost = n * vm->price;
+}
+
 static double cost_of(const rp_solver *s, const sreef *x, const load *l, int *pool, int *nodes)
 {
     const rp_fleet *f = s->f;
@@ -111,8 +139,11 @@ static double cost_of(const rp_solver *s, const sreef *x, const load *l, int *po
         return pen + PEN_INFEASIBLE * (1 + overflow(s, x, l));
     }
     const rp_template *t = &f->cat->templates[x->tmpl];
-    return pen + t->fixed_cost + f->cat->pools[*pool].price +
-           *nodes * f->cat->vms[t->node_vm].price +
+    double pool_cost = f->cat->pools[*pool].price;
+    double node_cost = *nodes * f->cat->vms[t->node_vm].price;
+    if (s->smooth)
+        smooth_costs(s, x, l, &pool_cost, &node_cost);
+    return pen + t->fixed_cost + pool_cost + node_cost +
            f->cat->storage[t->storage].price_per_gb * l->share_gb_peaks + l->ded_cost;
 }
 

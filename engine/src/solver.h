@@ -16,6 +16,8 @@ typedef struct rp_solve_opts {
     uint64_t seed;
     int move_budget;   /* -1 unlimited; -2 means "use the fleet's setting" */
     long max_iters;    /* 0: default, scaled to the fleet */
+    bool lns;          /* large-neighbourhood MIP steps (time-limited GLPK solves make a
+                          run depend on machine speed, so they are opt-in) */
 } rp_solve_opts;
 
 typedef struct rp_solver rp_solver;

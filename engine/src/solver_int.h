@@ -48,6 +48,7 @@ struct rp_solver {
     double t0;
     long iters;
     double lb; /* lower bound of the instances placed after construction */
+    bool smooth; /* price shared capacity by the unit (construction) */
 };
 
 /* What a reef would hold: the figures rp_size_for and the cost need. */

@@ -146,12 +146,13 @@ spawn det s4-3000 40 --time-limit 60 --iterations 20000
 wait
 
 # ---- a rebalanced fleet is left alone --------------------------------------
-# The target fleet of a plan, rebalanced again with the same seed and budget:
-# no instance changes reef. The search is a local search with compound moves
-# (emptying reefs, ruin-and-recreate), so on fleets it has not solved to a
-# proven optimum a second run may still find a few tier flips; they must be
-# worth no more than 0.05% of the cost (exact "nothing to do" on fleets
-# solved to optimality is pinned by tests/unit/test_solver.c).
+# The target fleet of a plan, rebalanced again with the same seed and budget.
+# The search is a local search with compound moves (emptying and eliminating
+# reefs, ruin-and-recreate, batch tier flips): on a fleet it has not solved to
+# a proven optimum, a second run may find a little more. It must not churn:
+# at most 2% of the instances move and the objective improves by less than
+# 1%. (Exactly "nothing to do" on fleets solved to proven optimality is pinned
+# by tests/unit/test_solver.c.)
 settled() {
   local name=$1 k=$2 t=$tmp/target.$1 p1=$tmp/settle.$1.1.json p2=$tmp/settle.$1.2.json
   {
@@ -162,13 +163,13 @@ settled() {
     local v
     v=$("$bin" verify "$t" "$p2" --move-budget "$k" 2>&1) || bad "$name settled: verify: $v"
     v=$(jq -rn --slurpfile a "$p1" --slurpfile b "$p2" '$a[0] as $a | $b[0] as $b |
-      (select($b.summary.moves != 0) | "moves \($b.summary.moves)"),
+      ($b.placements | length) as $n |
+      (select($b.summary.moves > 0.02 * $n) | "moves \($b.summary.moves) of \($n)"),
       (select($b.summary.objective > $a.summary.cost_after + 0.01)
        | "objective \($b.summary.objective) > first cost_after \($a.summary.cost_after)"),
-      (select($b.summary.objective < $a.summary.cost_after * 0.9995)
-       | "objective \($b.summary.objective) far below first cost_after \($a.summary.cost_after)"),
-      ($b.actions[] | select(.type | IN("migrate", "place")) | "action \(.id) \(.type)")')
-    if [ -z "$v" ]; then ok "$name K=$k: a rebalanced fleet is left alone"
+      (select($b.summary.objective < $a.summary.cost_after * 0.99)
+       | "objective \($b.summary.objective) far below first cost_after \($a.summary.cost_after)")')
+    if [ -z "$v" ]; then ok "$name K=$k: a rebalanced fleet does not churn"
     else bad "$name K=$k settled: $(head -5 <<<"$v" | tr '\n' ';')"; fi
   } > "$tmp/log.settled.$name" 2>&1
 }
