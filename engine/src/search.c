@@ -781,6 +781,7 @@ void rp_solver_run(rp_solver *s)
     s->lb = rp_lower_bound(f, placed, s->budget);
     free(placed);
     rp_log(RP_LOG_INFO, "construction and lower bound: %.2f s", rp__now_seconds() - s->t0);
+    rp__exact_small(s); /* small fleets: a proven optimum ends the search at once */
     int *buf = rp_xmalloc((f->ninst + 1) * sizeof(int));
     /* Draining reefs first: every instance tries to leave while budget lasts. */
     for (int k = 0; k < s->nmovers; k++) {
@@ -826,7 +827,6 @@ void rp_solver_run(rp_solver *s)
            "improvement: %ld iterations, %.2f s; large-neighbourhood MIP steps: %ld, improving "
            "%ld, %.2f s",
            s->iters, rp__now_seconds() - s->t0, lns_calls, lns_wins, lns_spent);
-    rp__exact_small(s);
     double before_sweep = rp_solver_objective(s);
     sweep(s);
     rp_log(RP_LOG_INFO, "sweep: objective %.2f -> %.2f", before_sweep, rp_solver_objective(s));
