@@ -142,8 +142,12 @@ static bool pool_holds(const rp_fleet *q, const rp_reef_use *u, int k,
            (!shared || rp_fits(q->peak[RP_M_DB_COMPUTE], pk->per_db_max));
 }
 
+/* pw: the reef's peaks with the request's load added to every metric (all
+ * tiers shared), computed once per reef; a combination takes the reef's own
+ * peak for the metrics of its dedicated tiers. */
 static void try_combo(const rp_placer *p, const rp_fleet *q, const rp_place_req *req, int r,
-                      const uint8_t tier[RP_NTIERS], rp_place_option *o)
+                      const uint8_t tier[RP_NTIERS], const double pw[RP_NMETRICS],
+                      rp_place_option *o)
 {
     const rp_fleet *f = p->f;
     const rp_reef *x = &f->reefs[r];
@@ -156,9 +160,18 @@ static void try_combo(const rp_placer *p, const rp_fleet *q, const rp_place_req 
                      rp_tier_names[bad]);
         return;
     }
+    double peak[RP_NMETRICS];
+    for (int m = 0; m < RP_NMETRICS; m++)
+        peak[m] = tier[rp_metric_tier[m]] == RP_SHARED ? pw[m] : u->peak[m];
+    int nsh[RP_NTIERS];
+    for (int k = 0; k < RP_NTIERS; k++)
+        nsh[k] = u->n_shared[k] + (tier[k] == RP_SHARED);
+    int ded_nodes = u->ded_nodes + (tier[RP_TIER_COMPUTE] == RP_DEDICATED ? d.nodes : 0);
+    double extra = tier[RP_TIER_DB] == RP_SHARED ? req->peak[RP_M_DB_COMPUTE] : 0.0;
     int pool, nodes;
     rp_violation v;
-    int rule = rp_use_size_with(u, q, x->template_idx, 0, tier, &d, +1, &pool, &nodes, &v);
+    int rule = rp_size_for(q, x->template_idx, peak, nsh, u->n + 1, ded_nodes, u->over_per_db,
+                           extra, &pool, &nodes, &v);
     if (rule != RP_RULE_NONE) {
         if (!o->feasible) {
             char buf[160];
@@ -169,8 +182,6 @@ static void try_combo(const rp_placer *p, const rp_fleet *q, const rp_place_req 
     }
     /* Keep the stated size when it still holds the load; else the cheapest
      * that does, never below the stated node count. */
-    double peak[RP_NMETRICS];
-    rp_use_peak_with(u, q, 0, tier, +1, peak);
     if (pool_holds(q, u, x->pool, peak, tier))
         pool = x->pool;
     if (nodes < x->nodes)
@@ -191,7 +202,6 @@ static void try_combo(const rp_placer *p, const rp_fleet *q, const rp_place_req 
     o->marginal = marginal;
     o->pool_after = pool;
     o->nodes_after = nodes;
-    headroom(q, u, x->template_idx, pool, nodes, o);
 }
 
 static void eval_reef(const rp_placer *p, const rp_fleet *q, const rp_place_req *req, int r,
@@ -219,10 +229,15 @@ static void eval_reef(const rp_placer *p, const rp_fleet *q, const rp_place_req 
                  f->set.max_instances_per_reef);
         return;
     }
+    double pw[RP_NMETRICS];
+    const uint8_t all_shared[RP_NTIERS] = {0, 0, 0};
+    rp_use_peak_with(&p->use[r], q, 0, all_shared, +1, pw);
     for (int combo = 0; combo < 8; combo++) {
         uint8_t tier[RP_NTIERS] = {combo & 1, (combo >> 1) & 1, (combo >> 2) & 1};
-        try_combo(p, q, req, r, tier, o);
+        try_combo(p, q, req, r, tier, pw, o);
     }
+    if (o->feasible)
+        headroom(q, &p->use[r], x->template_idx, o->pool_after, o->nodes_after, o);
 }
 
 static int cmp_option(const void *a, const void *b)

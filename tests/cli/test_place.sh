@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# End-to-end tests of `reefplan place` on the tiny fixture: ranking, tiers,
+# headroom and binding metric, rejections with reasons, exit codes, and
+# located errors for bad requests.
+set -u
+bin=$1
+root=${RP_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+ok() { echo "ok   $1"; }
+bad() { echo "FAIL $1"; fail=1; }
+fleet=$root/tests/fixtures/tiny
+cd "$tmp" || exit 1
+
+# A premium tenant peaking at noon: both reefs take it, cheapest first.
+cat > req.json <<'JSON'
+{"region": "westus2", "plan": "premium", "instance_id": "new-1",
+ "profile": {"db_compute": 1.5,
+             "cpu_cores": [1,1,1,1,1,1,1,1,1,1,1,1,4,4,4,4,1,1,1,1,1,1,1,1]}}
+JSON
+out=$("$bin" place "$fleet" --request req.json --json); rc=$?
+[ $rc = 0 ] && ok "feasible request exits 0" || bad "feasible request exit $rc"
+v=$(jq -r '[.instance_id, .region, .plan, (.default_profile|tostring), (.ranked|length), (.rejected|length)] | join(" ")' <<<"$out")
+[ "$v" = "new-1 westus2 premium false 2 0" ] && ok "request echoed, 2 reefs ranked" || bad "summary: $v"
+v=$(jq -r '[.ranked[].marginal_cost] | (. == sort) and (.[0] > 0)' <<<"$out")
+[ "$v" = true ] && ok "ranked by marginal cost" || bad "ranking: $(jq -c '[.ranked[].marginal_cost]' <<<"$out")"
+v=$(jq -r '[.ranked[] | .headroom | keys | length] | unique | .[0]' <<<"$out")
+[ "$v" = 6 ] && ok "headroom for all six metrics" || bad "headroom metrics: $v"
+v=$(jq -r '[.ranked[] | .headroom | to_entries[] | select(.value.utilization > 1.000001 or .value.left < -1e-6)] | length' <<<"$out")
+[ "$v" = 0 ] && ok "a feasible reef stays within capacity at its tightest slot" || bad "over capacity in $v metrics"
+v=$(jq -r '.ranked[0] | .binding.metric as $m | (.headroom[$m].utilization == ([.headroom[].utilization] | max))' <<<"$out")
+[ "$v" = true ] && ok "binding metric is the tightest" || bad "binding: $(jq -c '.ranked[0].binding' <<<"$out")"
+v=$(jq -r '.ranked[0] | [.db, .compute, .storage, .pool_sku, (.nodes|tostring), (.resize|tostring)] | join(" ")' <<<"$out")
+[ "$v" = "shared shared shared GP_Gen5_4 3 false" ] && ok "fits the stated pool and nodes" || bad "option: $v"
+# Text output names each reef and its binding metric.
+txt=$("$bin" place "$fleet" --request req.json)
+grep -q "2 of 2 reefs can take it" <<<"$txt" && grep -q "binding db_compute" <<<"$txt" \
+  && ok "text output" || bad "text output: $txt"
+
+# Group g1 is in both reefs: no reef can take a third member.
+echo '{"region": "westus2", "plan": "standard", "group": "g1"}' > grp.json
+out=$("$bin" place "$fleet" --request grp.json --json); rc=$?
+[ $rc = 1 ] && ok "no feasible reef exits 1" || bad "group request exit $rc"
+v=$(jq -r '[.rejected[].reason] | unique | join("|")' <<<"$out")
+[ "$v" = "reef already holds an instance of group 'g1'" ] && ok "group reason" || bad "group reason: $v"
+
+# No profile: the plan's default; a closed reef is rejected with its state.
+mkdir closed && cp -r "$fleet/." closed/ && sed -i '0,/"state": "active"/! s/"state": "active"/"state": "closed"/' closed/fleet.json
+echo '{"region": "westus2", "plan": "standard"}' > def.json
+out=$("$bin" place closed --request def.json --json)
+v=$(jq -r '[(.default_profile|tostring), (.ranked|length), .rejected[0].reef, .rejected[0].reason] | join(" ")' <<<"$out")
+[ "$v" = "true 1 wus2-02 reef is closed and takes no new instances" ] && ok "default profile, closed reef rejected" || bad "closed: $v"
+
+# Too big for any size: the reason names the rule the largest size breaks.
+echo '{"region": "westus2", "plan": "standard", "profile": {"db_compute": 1e9}}' > huge.json
+out=$("$bin" place "$fleet" --request huge.json --json); rc=$?
+v=$(jq -r '.rejected[0].reason' <<<"$out")
+[ $rc = 1 ] && [[ "$v" == "even the largest size breaks rule 1 db_compute"* ]] && ok "too big: reason" || bad "too big: exit $rc, $v"
+
+# Bad requests: exit 2, one located error line, nothing on stdout.
+check_err() {
+  local name=$1 text=$2 want=$3
+  printf '%s\n' "$text" > "$name.json"
+  local o e
+  o=$("$bin" place "$fleet" --request "$name.json" 2>"$name.err"); rc=$?
+  e=$(cat "$name.err")
+  if [ $rc = 2 ] && [ -z "$o" ] && [ "$e" = "$want" ]; then ok "bad request: $name"
+  else bad "bad request $name: exit $rc, stderr '$e', want '$want'"; fi
+}
+check_err region '{"region": "eastus", "plan": "standard"}' "region.json:1:12: error: region: unknown region 'eastus'"
+check_err plan '{"region": "westus2", "plan": "gold"}' "plan.json:1:31: error: plan: unknown plan 'gold'"
+check_err metric '{"region": "westus2", "plan": "standard", "profile": {"cpu": 1}}' "metric.json:1:62: error: profile.cpu: unknown metric 'cpu'"
+check_err length '{"region": "westus2", "plan": "standard", "profile": {"cpu_cores": [1,2]}}' "length.json:1:68: error: profile.cpu_cores: expected a number or an array of 24 numbers"
+check_err negative '{"region": "westus2", "plan": "standard", "profile": {"cpu_cores": -1}}' "negative.json:1:68: error: profile.cpu_cores: must be >= 0"
+"$bin" place "$fleet" >/dev/null 2>&1; rc=$?
+[ $rc = 2 ] && ok "missing --request exits 2" || bad "missing --request exit $rc"
+
+[ $fail = 0 ] && echo "place: all passed" || echo "place: FAILED"
+exit $fail
