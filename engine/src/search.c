@@ -792,6 +792,7 @@ void rp_solver_run(rp_solver *s)
     long max_iters = s->o.max_iters > 0 ? s->o.max_iters : 40L * s->nmovers + 4000;
     long stall_limit = 4000 + 4L * s->nmovers;
     long stall = 0;
+    double last_sh, last_cost = rp__total_cost(s, &last_sh);
     double lns_spent = 0;
     long lns_calls = 0, lns_wins = 0;
     for (s->iters = 0; s->iters < max_iters && stall < stall_limit && s->nmovers + f->ninst > 0;
@@ -821,7 +822,17 @@ void rp_solver_run(rp_solver *s)
         } else {
             better = shake(s, buf);
         }
-        stall = better ? 0 : stall + 1;
+        /* Stagnation counts iterations since the objective last dropped:
+         * tie-breaker-only steps cross plateaus but do not extend the run. */
+        (void)better;
+        stall++;
+        if ((s->iters & 255) == 255) {
+            double sh, c = rp__total_cost(s, &sh);
+            if (c < last_cost - IMPROVE_EPS * (1 + fabs(last_cost))) {
+                last_cost = c;
+                stall = 0;
+            }
+        }
     }
     rp_log(RP_LOG_INFO,
            "improvement: %ld iterations, %.2f s; large-neighbourhood MIP steps: %ld, improving "
