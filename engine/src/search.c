@@ -799,8 +799,8 @@ void rp_solver_run(rp_solver *s)
          s->iters++) {
         if ((s->iters & 63) == 0 && out_of_time(s))
             break;
-        if ((s->iters & 255) == 0 && rp_solver_objective(s) <= s->lb * (1 + 1e-9) + 1e-9)
-            break; /* proven optimal */
+        if ((s->iters & 255) == 0 && rp_solver_objective(s) <= s->lb + fmax(1e-6 * s->lb, 0.005))
+            break; /* proven optimal (to a millionth, or half a cent) */
         int u = rp__rng_below(s, 100);
         bool better;
         double now = rp__now_seconds();
