@@ -11,33 +11,6 @@
 
 #include "bound.h"
 
-/* The region's naming pattern (prefix of its first reef, digits stripped)
- * with the next free number, as the solver names new reefs. */
-static char *new_reef_name(const rp_fleet *f, int g, const rp_plan *p)
-{
-    const char *pattern = NULL;
-    for (size_t k = 0; k < f->nreefs && !pattern; k++)
-        if (f->reefs[k].region == g)
-            pattern = f->reefs[k].name;
-    char prefix[128];
-    if (pattern) {
-        size_t n = strlen(pattern);
-        while (n > 0 && pattern[n - 1] >= '0' && pattern[n - 1] <= '9')
-            n--;
-        snprintf(prefix, sizeof prefix, "%.*s", (int)n, pattern);
-    } else {
-        snprintf(prefix, sizeof prefix, "%s-", f->regions[g].name);
-    }
-    for (int num = 1;; num++) {
-        char *name = rp_xasprintf("%s%02d", prefix, num);
-        bool used = rp_fleet_find_reef(f, name) >= 0;
-        for (size_t k = 0; k < p->nreefs && !used; k++)
-            used = p->reefs[k].name && !strcmp(p->reefs[k].name, name);
-        if (!used)
-            return name;
-        free(name);
-    }
-}
 
 /* Plan reefs: every fleet reef, then the opened new ones; idx maps model
  * reef -> plan reef (-1 for new reefs left closed). */
@@ -64,7 +37,7 @@ static void plan_reefs(const rp_fleet *f, const rp_mip_result *r, rp_plan *p, in
         for (int m = 0; m < RP_NMETRICS; m++)
             pr->peak_util[m] = -1; /* the writer recomputes it */
         pr->name = x->fleet_reef >= 0 ? rp_xstrdup(f->reefs[x->fleet_reef].name)
-                                      : new_reef_name(f, x->region, p);
+                                      : rp_plan_new_reef_name(f, x->region, p);
         idx[k] = (int)p->nreefs++;
     }
 }

@@ -108,4 +108,10 @@ char *rp_plan_to_json(const rp_plan *p, const rp_fleet *f);
  * new reefs appended). Strict; errors located at path:line:col. */
 int rp_plan_read(const char *path, const rp_fleet *f, rp_plan **out, rp_error *err);
 
+/* A name for a reef the plan creates in region g: the region's naming
+ * pattern (its first reef's name, trailing digits stripped; else
+ * "<region>-") with the lowest two-digit number not used by the fleet or by
+ * p's reefs so far. Returns a malloc'd string. */
+char *rp_plan_new_reef_name(const rp_fleet *f, int g, const rp_plan *p);
+
 #endif

@@ -652,41 +652,9 @@ double rp_solver_objective(const rp_solver *s)
     return total;
 }
 
-/* Name for the k-th reef the plan creates in a region: the region's naming
- * pattern (prefix of its first reef, digits stripped) with the next free
- * number. */
-static char *new_reef_name(const rp_fleet *f, int g, rp_vec *taken)
-{
-    const char *pattern = NULL;
-    for (size_t k = 0; k < f->nreefs && !pattern; k++)
-        if (f->reefs[k].region == g)
-            pattern = f->reefs[k].name;
-    char prefix[128];
-    if (pattern) {
-        size_t n = strlen(pattern);
-        while (n > 0 && pattern[n - 1] >= '0' && pattern[n - 1] <= '9')
-            n--;
-        snprintf(prefix, sizeof prefix, "%.*s", (int)n, pattern);
-    } else {
-        snprintf(prefix, sizeof prefix, "%s-", f->regions[g].name);
-    }
-    for (int num = 1;; num++) {
-        char *name = rp_xasprintf("%s%02d", prefix, num);
-        bool used = rp_fleet_find_reef(f, name) >= 0;
-        for (size_t k = 0; k < taken->len && !used; k++)
-            used = !strcmp(RP_VEC_AT(taken, char *, k), name);
-        if (!used) {
-            RP_VEC_PUSH(taken, char *, name);
-            return name;
-        }
-        free(name);
-    }
-}
-
 static void plan_reefs(const rp_solver *s, rp_plan *p, int *plan_index)
 {
     const rp_fleet *f = s->f;
-    rp_vec taken = {0};
     p->reefs = rp_xcalloc((size_t)s->nr, sizeof(rp_plan_reef));
     for (int r = 0; r < s->nr; r++) {
         const sreef *x = &s->r[r];
@@ -706,7 +674,7 @@ static void plan_reefs(const rp_solver *s, rp_plan *p, int *plan_index)
             pr->pool = f->reefs[x->fleet_reef].pool;
             pr->nodes = f->reefs[x->fleet_reef].nodes;
         } else {
-            pr->name = rp_xstrdup(new_reef_name(f, x->region, &taken));
+            pr->name = rp_plan_new_reef_name(f, x->region, p);
         }
         if (x->use.n > 0 && x->pool >= 0) {
             pr->pool = x->pool;
@@ -717,9 +685,6 @@ static void plan_reefs(const rp_solver *s, rp_plan *p, int *plan_index)
             pr->peak_util[m] = lim > 0 ? x->use.peak[m] / lim : 0;
         }
     }
-    for (size_t k = 0; k < taken.len; k++)
-        free(RP_VEC_AT(&taken, char *, k));
-    rp_vec_free(&taken);
 }
 
 static void push_note(rp_plan_note **arr, size_t *n, int inst, char *reason)
