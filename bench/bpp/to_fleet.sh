@@ -11,7 +11,9 @@ set -euo pipefail
 in=$1 out=$2 dims=${3:-1}
 mkdir -p "$out"
 if [ "$dims" = 1 ]; then
-  awk '{sub(/\r$/, "")} NR==1{n=$1} NR==2{c=$1} NR>2 && NF{print $1} END{print "C", c, c}' "$in"
+  awk -v f="$in" '{sub(/\r$/, "")} NR==1{n=$1} NR==2{c=$1} NR>2 && NF{k++; print $1}
+       END{if (k != n) {print f ": " n " items announced, " k " found" > "/dev/stderr"; exit 1}
+           print "C", c, c}' "$in"
 else
   # .vbp (VPSolver format, as in vbp/caprara_toth): the number of dimensions
   # (2), the capacities "c1 c2", the number of item types m, then m lines
