@@ -119,6 +119,11 @@ static bool try_model(rp_solver *s, const modelmap *m, const rp_mip_opts *mo, co
     rp_error err;
     if (rp_mip_solve_opts(s->f, mo, res, &err) < 0 || res->status == RP_MIP_NONE)
         return false;
+    /* The model may leave instances unplaced (at a penalty the solver's
+     * objective does not carry): never take such a result. */
+    for (size_t k = 0; k < n; k++)
+        if (res->place[ids[k]].reef < 0 && s->at[ids[k]] >= 0)
+            return false;
     double sh0, c0 = rp__total_cost(s, &sh0);
     journal j = {0};
     bool ok = adopt(s, m, res, ids, n, &j);
@@ -137,6 +142,10 @@ void rp__exact_small(rp_solver *s)
         return;
     modelmap m;
     map_build(s, &m);
+    if (!m.complete) { /* the model lacks reefs the heuristic may open */
+        map_free(&m);
+        return;
+    }
     rp_mip_place *start = current_places(s, &m);
     rp_mip_opts mo;
     rp_mip_opts_default(&mo);

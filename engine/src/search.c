@@ -763,6 +763,13 @@ static void sweep(rp_solver *s)
     }
 }
 
+/* Proven optimal: the objective is within a millionth (or half a cent) of
+ * the lower bound. */
+static bool at_bound(rp_solver *s)
+{
+    return rp_solver_objective(s) <= s->lb + fmax(1e-6 * s->lb, 0.005);
+}
+
 void rp_solver_run(rp_solver *s)
 {
     const rp_fleet *f = s->f;
@@ -799,8 +806,8 @@ void rp_solver_run(rp_solver *s)
          s->iters++) {
         if ((s->iters & 63) == 0 && out_of_time(s))
             break;
-        if ((s->iters & 255) == 0 && rp_solver_objective(s) <= s->lb + fmax(1e-6 * s->lb, 0.005))
-            break; /* proven optimal (to a millionth, or half a cent) */
+        if (s->iters == 0 && at_bound(s))
+            break;
         int u = rp__rng_below(s, 100);
         bool better;
         double now = rp__now_seconds();
@@ -822,6 +829,8 @@ void rp_solver_run(rp_solver *s)
         } else {
             better = shake(s, buf);
         }
+        if (better && at_bound(s))
+            break;
         /* Stagnation counts iterations since the objective last dropped:
          * tie-breaker-only steps cross plateaus but do not extend the run. */
         (void)better;
