@@ -114,15 +114,15 @@ static char *unplaced_why(const rp_solver *s, size_t i)
 static void construct(rp_solver *s)
 {
     const rp_fleet *f = s->f;
-    int *todo = rp_xmalloc((f->ninst ? f->ninst : 1) * sizeof(int));
+    int *pending = rp_xmalloc((f->ninst ? f->ninst : 1) * sizeof(int));
     size_t n = 0;
     for (size_t i = 0; i < f->ninst; i++)
         if (s->at[i] < 0)
-            todo[n++] = (int)i;
+            pending[n++] = (int)i;
     sort_fleet = f;
-    qsort(todo, n, sizeof(int), cmp_size_desc);
+    qsort(pending, n, sizeof(int), cmp_size_desc);
     for (size_t k = 0; k < n; k++) {
-        size_t i = (size_t)todo[k];
+        size_t i = (size_t)pending[k];
         choice c = rp__best_place(s, i, false);
         if (c.reef < 0) {
             s->unplaced_reason[i] = unplaced_why(s, i);
@@ -130,7 +130,7 @@ static void construct(rp_solver *s)
         }
         rp__inst_put(s, i, c.reef, c.tier, &c.ded);
     }
-    free(todo);
+    free(pending);
 }
 
 /* ---- improvement ------------------------------------------------------- */
