@@ -770,6 +770,20 @@ static bool at_bound(rp_solver *s)
     return rp_solver_objective(s) <= s->lb + fmax(1e-6 * s->lb, 0.005);
 }
 
+/* Closes reefs region by region with the packing kernel, within half of
+ * the time limit shared evenly among the regions. */
+static void pack_regions(rp_solver *s)
+{
+    int ng = (int)s->f->nregions;
+    for (int g = 0; g < ng && !at_bound(s); g++) {
+        double now = rp__now_seconds(), deadline = INFINITY;
+        if (s->o.time_limit > 0)
+            deadline = now + (s->t0 + 0.75 * s->o.time_limit - now) / (ng - g);
+        if (now < deadline)
+            rp__pack_region(s, g, deadline);
+    }
+}
+
 void rp_solver_run(rp_solver *s)
 {
     const rp_fleet *f = s->f;
@@ -796,6 +810,7 @@ void rp_solver_run(rp_solver *s)
         if (s->at[i] >= 0 && s->r[s->at[i]].state == RP_REEF_DRAINING)
             move_one(s, i);
     }
+    pack_regions(s);
     long max_iters = s->o.max_iters > 0 ? s->o.max_iters : 40L * s->nmovers + 4000;
     long stall_limit = 4000 + 4L * s->nmovers;
     long stall = 0;

@@ -104,6 +104,10 @@ double rp__total_cost(const rp_solver *s, double *shape);
 void rp__exact_small(rp_solver *s);
 bool rp__lns_step(rp_solver *s, int *buf);
 
+/* Closes reefs of region g by vector packing at their current sizes
+ * (search_pack.c); true when the objective improved. */
+bool rp__pack_region(rp_solver *s, int g, double deadline);
+
 double rp__now_seconds(void);
 uint64_t rp__rng_next(uint64_t *s);
 int rp__rng_below(rp_solver *s, int n);

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# reefplan against general MIP solvers on the same model: for each fleet
+# size, generates a fleet, exports its full MIP (`reefplan export --lp`), and
+# runs `reefplan rebalance`, glpsol (GLPK) and cbc (COIN-OR) one after the
+# other with the same time limit. Reports each one's objective (the exported
+# LP's objective is rebalance's objective, constants included), the lower
+# bound, the gap and the wall time.
+#
+#   bash bench/mip/run.sh [options]
+#
+#   --sizes "N ..."   fleet sizes (default "1000 10000 100000")
+#   --slots S         slots per week of the generated fleets (default 24)
+#   --time-limit T    seconds for each solver (default 60)
+#   --max-lp-mb M     do not write an LP file larger than about M MB, judged
+#                     from the first size's file (default 2000); such a size
+#                     is reported as not run, with the estimate
+#   --scratch DIR     fleets, LP files, logs (default /tmp/reefplan-bench/mip)
+#   --out FILE        the report (default bench/RESULTS-mip.md, appended to)
+#   --reefplan BIN    the binary (default build/reefplan)
+#
+# Solvers run one at a time, so each has the machine to itself (as far as a
+# shared machine allows). glpsol gets --tmlim T; cbc gets `sec T` (CPU
+# seconds). "none" means the solver found no integer solution in time.
+set -uo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+sizes="1000 10000 100000" slots=24 tl=60 max_mb=2000
+scratch=/tmp/reefplan-bench/mip out=$root/bench/RESULTS-mip.md bin=$root/build/reefplan
+cmdline="bash bench/mip/run.sh${*:+ $*}"
+die() { echo "bench/mip/run.sh: $*" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+  case $1 in
+    --sizes) sizes=${2:?}; shift ;;
+    --slots) slots=${2:?}; shift ;;
+    --time-limit) tl=${2:?}; shift ;;
+    --max-lp-mb) max_mb=${2:?}; shift ;;
+    --scratch) scratch=${2:?}; shift ;;
+    --out) out=${2:?}; shift ;;
+    --reefplan) bin=${2:?}; shift ;;
+    -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown argument '$1' (see --help)" ;;
+  esac
+  shift
+done
+for t in glpsol cbc jq /usr/bin/time; do
+  command -v "$t" >/dev/null || die "$t is not installed (bash scripts/setup)"
+done
+[ -x "$bin" ] || die "no binary at $bin (bash scripts/build)"
+case "$scratch" in "$root"|"$root"/*) die "--scratch must be outside the repository" ;; esac
+mkdir -p "$scratch"
+log() { echo "mip: $*" >&2; }
+
+# timed NAME CMD...: runs CMD with wall time and peak RSS into $scratch/NAME.time
+timed() {
+  local name=$1; shift
+  /usr/bin/time -f '%e %M' -o "$scratch/$name.time" "$@" >"$scratch/$name.out" 2>"$scratch/$name.err"
+}
+wall() { cut -d' ' -f1 "$scratch/$1.time"; }
+rss_mb() { awk '{ printf "%.0f", $2 / 1024 }' "$scratch/$1.time"; }
+
+# glpsol's best integer objective from its solution file, or "none".
+glpsol_obj() {
+  local sol=$1
+  if [ -s "$sol" ] && grep -q '^Status: *INTEGER \(OPTIMAL\|NON-OPTIMAL\)' "$sol"; then
+    sed -n 's/^Objective: *[A-Za-z_]* = *\([-0-9.eE+]*\).*/\1/p' "$sol"
+  else
+    echo none
+  fi
+}
+glpsol_status() { sed -n 's/^Status: *//p' "$1" 2>/dev/null | head -1; }
+
+# cbc's best integer objective from its solution file, or "none".
+cbc_obj() {
+  local sol=$1
+  if [ -s "$sol" ] && ! grep -qi 'infeasible\|no integer\|unbounded' <(head -1 "$sol"); then
+    sed -n 's/.*[Oo]bjective value *\(of\)\{0,1\} *:\{0,1\} *\([-0-9.eE+]*\).*/\2/p' "$sol" | head -1
+  else
+    echo none
+  fi
+}
+
+rows=() first_mb='' first_n=''
+for n in $sizes; do
+  d=$scratch/fleet-$n-$slots lp=$scratch/fleet-$n-$slots.lp
+  if [ ! -f "$d/fleet.json" ]; then
+    log "generate --instances $n --slots $slots"
+    "$bin" generate --instances "$n" --seed 7 --slots "$slots" -o "$d" >/dev/null 2>"$scratch/gen-$n.err" ||
+      die "generate failed: $(tail -1 "$scratch/gen-$n.err")"
+  fi
+  log "rebalance $n (limit ${tl}s)"
+  timed "reb-$n" "$bin" rebalance "$d" -o "$scratch/plan-$n.json" --json --time-limit "$tl"
+  r_obj=$(jq -r .objective "$scratch/reb-$n.out") r_lb=$(jq -r .lower_bound "$scratch/reb-$n.out")
+  if "$bin" verify "$d" "$scratch/plan-$n.json" >"$scratch/verify-$n.out" 2>&1; then r_ok=yes; else r_ok=NO; fi
+  est=''
+  if [ -n "$first_mb" ]; then
+    est=$(awk -v m="$first_mb" -v a="$first_n" -v b="$n" 'BEGIN { printf "%.0f", m * b / a }')
+  fi
+  if [ -n "$est" ] && [ "$est" -gt "$max_mb" ]; then
+    log "$n: LP of about $est MB exceeds --max-lp-mb $max_mb; glpsol and cbc not run"
+    rows+=("| $n | $(wall "reb-$n") | $r_obj | $r_lb | $r_ok | not run: LP about $est MB | | | not run | | |")
+    continue
+  fi
+  log "export $n"
+  timed "exp-$n" "$bin" export "$d" --lp "$lp" || die "export failed: $(tail -1 "$scratch/exp-$n.err")"
+  mb=$(du -m "$lp" | cut -f1)
+  [ -n "$first_mb" ] || { first_mb=$mb; first_n=$n; }
+  log "glpsol $n ($mb MB LP)"
+  rm -f "$scratch/glpsol-$n.sol"
+  timed "glpsol-$n" glpsol --lp "$lp" --tmlim "$tl" -o "$scratch/glpsol-$n.sol"
+  g_obj=$(glpsol_obj "$scratch/glpsol-$n.sol") g_st=$(glpsol_status "$scratch/glpsol-$n.sol")
+  [ -n "$g_st" ] || g_st="no solution file (exit $(tail -1 "$scratch/glpsol-$n.out" | cut -c1-60))"
+  log "cbc $n"
+  rm -f "$scratch/cbc-$n.sol"
+  timed "cbc-$n" cbc "$lp" sec "$tl" solve solu "$scratch/cbc-$n.sol"
+  c_obj=$(cbc_obj "$scratch/cbc-$n.sol")
+  c_st=$(grep -m1 '^Result - ' "$scratch/cbc-$n.out" | sed 's/^Result - //')
+  rows+=("| $n | $(wall "reb-$n") | $r_obj | $r_lb | $r_ok | $mb MB, $(wall "exp-$n") s | $g_obj | $(wall "glpsol-$n") s, $(rss_mb "glpsol-$n") MiB | $g_st | $c_obj | $(wall "cbc-$n") s, $(rss_mb "cbc-$n") MiB | ${c_st:-see cbc-$n.out} |")
+done
+
+{
+  echo
+  echo "## $(date -u '+%Y-%m-%d %H:%M UTC'): fleets of ${sizes// /, } instances, $slots slots, time limit $tl s"
+  echo
+  echo "- Command: \`$cmdline\`"
+  echo "- reefplan: $bin, tree at commit $(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- engine || echo ' + uncommitted engine changes')"
+  echo "- glpsol: $(glpsol --version | head -1); cbc: $(cbc -quit 2>/dev/null | grep -m1 -i 'version' | sed 's/^ *//')"
+  echo "- Machine: $(uname -srm); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "- Fleets: \`reefplan generate --instances N --seed 7 --slots $slots\`, the fleet's own move budget. The solvers run one after the other, each alone."
+  echo
+  echo "| instances | reefplan time (s) | reefplan objective | lower bound | plan verified | LP file, export time | glpsol objective | glpsol time, peak RSS | glpsol status | cbc objective | cbc time, peak RSS | cbc result |"
+  echo "|---:|---:|---:|---:|---|---|---:|---|---|---:|---|---|"
+  printf '%s\n' "${rows[@]}"
+} >>"$out"
+log "report appended to $out"

@@ -1,0 +1,43 @@
+/* pack.h - reducing the number of bins of a vector packing.
+ *
+ * The kernel behind reef elimination: items with a weight per dimension sit
+ * in bins with a capacity per dimension, and rp_pack_reduce looks for an
+ * assignment that leaves more bins empty. It knows nothing of fleets; the
+ * solver (search_pack.c) turns a region's reefs and instances into one.
+ *
+ * The search is a consistent-neighbourhood tabu search in the manner of
+ * Buljubasic and Vasquez (2016): to go from k bins to k-1 it empties two
+ * bins into a set S of unassigned items, then swaps up to two items of a
+ * bin for up to two of S, shrinking S's total size, until S fits into one
+ * of the two emptied bins. Every assignment it returns is feasible. */
+#ifndef RP_PACK_H
+#define RP_PACK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct rp_pack {
+    int n;  /* items */
+    int d;  /* dimensions */
+    int nb; /* bins */
+    const float *w;    /* [n * d] item weights, >= 0 */
+    const double *cap; /* [nb * d] bin capacities */
+    int *at;           /* [n] bin of each item: in, a feasible start; out, the result */
+    const bool *stays; /* [nb] bins that stay open whatever they hold (NULL: none) */
+    /* May item go to bin (beyond capacity)? NULL: always. */
+    bool (*may)(void *ctx, int item, int bin);
+    void *ctx;
+} rp_pack;
+
+/* Lower bound on the bins any feasible assignment needs: per dimension,
+ * the Martello-Toth L2 bound when every bin has the same capacity in it,
+ * the continuous bound otherwise. */
+int rp_pack_bound(const rp_pack *p);
+
+/* Searches until `deadline` (rp__now_seconds() scale), until the bins in
+ * use reach `floor`, or until `max_fail` attempts in a row fail to free a
+ * bin. p->at receives the best assignment found (never worse than the
+ * start). Returns the number of bins it uses. */
+int rp_pack_reduce(rp_pack *p, int floor, double deadline, int max_fail, uint64_t *rng);
+
+#endif

@@ -1,0 +1,177 @@
+/* test_pack.c - the vector-packing kernel: its lower bound, and bin-count
+ * reduction that stays feasible, honours bins that stay open and items
+ * kept out of bins, and reaches the optimum of instances built to have one. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base.h"
+#include "pack.h"
+#include "solver_int.h"
+#include "testutil.h"
+
+/* Every item in a bin, every bin within capacity in every dimension. */
+static void assert_feasible(const rp_pack *p)
+{
+    double *sum = calloc((size_t)p->nb * (size_t)p->d, sizeof(double));
+    for (int i = 0; i < p->n; i++) {
+        ck_assert_int_ge(p->at[i], 0);
+        ck_assert_int_lt(p->at[i], p->nb);
+        for (int x = 0; x < p->d; x++)
+            sum[p->at[i] * p->d + x] += p->w[i * p->d + x];
+    }
+    for (int b = 0; b < p->nb; b++)
+        for (int x = 0; x < p->d; x++)
+            ck_assert_msg(sum[b * p->d + x] <= p->cap[b * p->d + x] + 1e-9,
+                          "bin %d dim %d: %g > %g", b, x, sum[b * p->d + x], p->cap[b * p->d + x]);
+    free(sum);
+}
+
+static int bins_used(const rp_pack *p)
+{
+    int *seen = calloc((size_t)p->nb, sizeof(int)), u = 0;
+    for (int i = 0; i < p->n; i++)
+        u += !seen[p->at[i]]++;
+    free(seen);
+    return u;
+}
+
+START_TEST(bound_l2_beats_continuous)
+{
+    /* Three items of 6 in bins of 10: 1.8 bins by volume, but no two share
+     * a bin, so 3. */
+    float w[] = {6, 6, 6};
+    double cap[] = {10, 10, 10};
+    int at[] = {0, 1, 2};
+    rp_pack p = {3, 1, 3, w, cap, at, NULL, NULL, NULL};
+    ck_assert_int_eq(rp_pack_bound(&p), 3);
+    /* Mixed sizes: 7,7,3,3,3 in 10: two bins hold 7+3, one holds 3. */
+    float w2[] = {7, 7, 3, 3, 3};
+    double cap2[] = {10, 10, 10, 10, 10};
+    int at2[] = {0, 1, 2, 3, 4};
+    rp_pack p2 = {5, 1, 5, w2, cap2, at2, NULL, NULL, NULL};
+    ck_assert_int_eq(rp_pack_bound(&p2), 3);
+}
+END_TEST
+
+START_TEST(bound_unequal_capacities_is_continuous)
+{
+    float w[] = {6, 6, 6};
+    double cap[] = {10, 20, 10};
+    int at[] = {0, 1, 2};
+    rp_pack p = {3, 1, 3, w, cap, at, NULL, NULL, NULL};
+    ck_assert_int_eq(rp_pack_bound(&p), 1); /* 18 / 20, rounded up */
+}
+END_TEST
+
+/* Triplets: nt bins of capacity 1000, each filled exactly by three items
+ * (the structure of Falkenauer's T class); every item starts alone. */
+static rp_pack triplets(int nt, uint64_t seed, float **w, double **cap, int **at)
+{
+    int n = 3 * nt;
+    *w = malloc((size_t)n * sizeof(float));
+    *cap = malloc((size_t)n * sizeof(double));
+    *at = malloc((size_t)n * sizeof(int));
+    uint64_t s = seed;
+    for (int t = 0; t < nt; t++) {
+        int a = 250 + (int)(rp__rng_next(&s) % 240), b = 250 + (int)(rp__rng_next(&s) % 240);
+        (*w)[3 * t] = (float)a;
+        (*w)[3 * t + 1] = (float)b;
+        (*w)[3 * t + 2] = (float)(1000 - a - b);
+    }
+    for (int i = 0; i < n; i++) {
+        (*cap)[i] = 1000;
+        (*at)[i] = i;
+    }
+    return (rp_pack){n, 1, n, *w, *cap, *at, NULL, NULL, NULL};
+}
+
+START_TEST(reduce_reaches_exact_fill)
+{
+    float *w;
+    double *cap;
+    int *at;
+    rp_pack p = triplets(20, 42, &w, &cap, &at);
+    uint64_t rng = 7;
+    ck_assert_int_eq(rp_pack_bound(&p), 20);
+    int used = rp_pack_reduce(&p, 20, rp__now_seconds() + 60, 50, &rng);
+    assert_feasible(&p);
+    ck_assert_int_eq(used, bins_used(&p));
+    ck_assert_int_eq(used, 20);
+    free(w), free(cap), free(at);
+}
+END_TEST
+
+START_TEST(reduce_never_worse_than_start)
+{
+    /* Already optimal: two bins, nothing to gain. */
+    float w[] = {6, 6, 4, 4};
+    double cap[] = {10, 10, 10, 10};
+    int at[] = {0, 1, 0, 1};
+    rp_pack p = {4, 1, 4, w, cap, at, NULL, NULL, NULL};
+    uint64_t rng = 1;
+    ck_assert_int_eq(rp_pack_reduce(&p, 1, rp__now_seconds() + 5, 5, &rng), 2);
+    assert_feasible(&p);
+    ck_assert_int_eq(bins_used(&p), 2);
+}
+END_TEST
+
+static bool not_bin0(void *ctx, int item, int bin)
+{
+    (void)ctx;
+    return !(item == 0 && bin == 0);
+}
+
+START_TEST(reduce_respects_stays_and_may)
+{
+    /* Six items of 5 in bins of 10: three bins suffice. Bin 2 stays open
+     * (its fixed load is outside the kernel) and item 0 may not enter bin 0. */
+    float w[] = {5, 5, 5, 5, 5, 5};
+    double cap[] = {10, 10, 10, 10, 10, 10};
+    int at[] = {1, 1, 3, 3, 4, 5};
+    bool stays[] = {false, false, true, false, false, false};
+    rp_pack p = {6, 1, 6, w, cap, at, stays, not_bin0, NULL};
+    uint64_t rng = 3;
+    int used = rp_pack_reduce(&p, 3, rp__now_seconds() + 5, 20, &rng);
+    assert_feasible(&p);
+    ck_assert_int_ne(p.at[0], 0);
+    ck_assert_int_eq(used, 3); /* bin 2 counts, even if it ends empty */
+    int in2 = 0;
+    for (int i = 0; i < 6; i++)
+        in2 += p.at[i] == 2;
+    ck_assert_int_eq(used, bins_used(&p) + (in2 == 0));
+}
+END_TEST
+
+START_TEST(reduce_two_dimensions)
+{
+    /* Pairs that fill (10, 10) exactly, in opposite proportions: packing by
+     * one dimension alone overflows the other. */
+    float w[] = {7, 3, 3, 7, 6, 4, 4, 6, 5, 5, 5, 5};
+    double cap[12];
+    int at[] = {0, 1, 2, 3, 4, 5};
+    for (int b = 0; b < 6; b++)
+        cap[2 * b] = cap[2 * b + 1] = 10;
+    rp_pack p = {6, 2, 6, w, cap, at, NULL, NULL, NULL};
+    uint64_t rng = 5;
+    int used = rp_pack_reduce(&p, rp_pack_bound(&p), rp__now_seconds() + 5, 20, &rng);
+    assert_feasible(&p);
+    ck_assert_int_eq(used, 3);
+    ck_assert_int_eq(p.at[0], p.at[1]); /* (7,3) + (3,7) */
+    ck_assert_int_eq(p.at[2], p.at[3]); /* (6,4) + (4,6) */
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("pack");
+    TCase *tc = tcase_create("pack");
+    tcase_add_test(tc, bound_l2_beats_continuous);
+    tcase_add_test(tc, bound_unequal_capacities_is_continuous);
+    tcase_add_test(tc, reduce_reaches_exact_fill);
+    tcase_add_test(tc, reduce_never_worse_than_start);
+    tcase_add_test(tc, reduce_respects_stays_and_may);
+    tcase_add_test(tc, reduce_two_dimensions);
+    suite_add_tcase(s, tc);
+    return rp_test_run(s);
+}
