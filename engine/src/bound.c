@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pack.h"
+
 /* Best unit prices of a region: the least any plan can pay per unit of
  * shared capacity, and the cheapest fixed parts of a reef. */
 typedef struct unit {
@@ -212,6 +214,31 @@ static double reef_capacity(const rp_fleet *f, int g, int m)
     return best * (1 - f->set.headroom[m]);
 }
 
+/* Instances that must use shared capacity for metric m. */
+static bool must_share(const rctx *c, size_t i, int m)
+{
+    const rp_instance *in = &c->f->inst[i];
+    int tier = rp_metric_tier[m];
+    bool pinned_shared = in->pinned && in->reef >= 0 && in->tier[tier] == RP_SHARED &&
+                         c->f->reefs[in->reef].state != RP_REEF_BROKEN;
+    return !isfinite(c->ded[i][tier]) || pinned_shared;
+}
+
+/* Martello-Toth L2 on the loads at one slot: whatever else it holds, each
+ * reef takes at most cap of them at that slot, and the loads at one slot
+ * do not share a reef's capacity over time. */
+static long busiest_l2(const rctx *c, const int *ids, size_t n, int m, int t, double cap)
+{
+    double *v = rp_xmalloc((n + 1) * sizeof(double));
+    int k = 0;
+    for (size_t j = 0; j < n; j++)
+        if (must_share(c, (size_t)ids[j], m))
+            v[k++] = rp_fleet_profile(c->f, (size_t)ids[j], m)[t];
+    long l = rp_l2_bound(v, k, cap);
+    free(v);
+    return l;
+}
+
 /* Reefs needed to hold, at the busiest slot, the load of the instances that
  * have no dedicated alternative for that metric. */
 static int capacity_reefs(const rctx *c, const int *ids, size_t n)
@@ -227,11 +254,7 @@ static int capacity_reefs(const rctx *c, const int *ids, size_t n)
         bool any = false;
         for (size_t j = 0; j < n; j++) {
             size_t i = (size_t)ids[j];
-            const rp_instance *in = &f->inst[i];
-            int tier = rp_metric_tier[m];
-            bool pinned_shared = in->pinned && in->reef >= 0 && in->tier[tier] == RP_SHARED &&
-                                 f->reefs[in->reef].state != RP_REEF_BROKEN;
-            if (isfinite(c->ded[i][tier]) && !pinned_shared)
+            if (!must_share(c, i, m))
                 continue;
             const float *p = rp_fleet_profile(f, i, m);
             for (int t = 0; t < S; t++)
@@ -240,12 +263,15 @@ static int capacity_reefs(const rctx *c, const int *ids, size_t n)
         }
         if (!any)
             continue;
-        double peak = 0;
-        for (int t = 0; t < S; t++)
-            peak = fmax(peak, sum[t]);
-        double need = ceil(peak / cap - 1e-6);
+        int busiest = 0;
+        for (int t = 1; t < S; t++)
+            busiest = sum[t] > sum[busiest] ? t : busiest;
+        double need = ceil(sum[busiest] / cap - 1e-6);
         if (need > k)
             k = (int)need;
+        long l2 = busiest_l2(c, ids, n, m, busiest, cap);
+        if (l2 > k)
+            k = (int)l2;
     }
     free(sum);
     return k;

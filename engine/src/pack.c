@@ -18,6 +18,8 @@ uint64_t rp__rng_next(uint64_t *s);
 /* Pack moves: at most this many candidate items, and search nodes. */
 #define PACK_MAX_ITEMS 40
 #define PACK_NODES 2000
+/* Partners tried for each bin that is not full in a two-bin repack. */
+#define PACK_TWO_TRIES 4
 
 typedef struct subset {
     int a, b;   /* items; b = -1 for a single */
@@ -422,15 +424,132 @@ static bool pack_bin(packer *k, int b)
     return true;
 }
 
-/* One pass of pack moves over the open bins, from a random start. */
+/* Two-bin repacking: the items of bins b[0], b[1] and S are dealt to the
+ * two bins (or left in S) to fill them as much as a bounded search finds. */
+typedef struct deal {
+    const packer *k;
+    int bins[2];
+    int cand[PACK_MAX_ITEMS], nc;
+    int to[PACK_MAX_ITEMS], best_to[PACK_MAX_ITEMS]; /* 0, 1, or -1 for S */
+    double *acc[2];
+    double suf[PACK_MAX_ITEMS + 1], best;
+    long nodes;
+} deal;
+
+static bool deal_fits(const deal *z, int side, int i)
+{
+    const float *w = wt(z->k, i);
+    const double *c = bcap(z->k, z->bins[side]);
+    for (int x = 0; x < z->k->p->d; x++)
+        if (!rp_fits(z->acc[side][x] + w[x], c[x]))
+            return false;
+    return true;
+}
+
+static bool deal_allowed(const deal *z, int side, int i)
+{
+    const packer *k = z->k;
+    int b = z->bins[side];
+    if (k->at[i] == b)
+        return true;
+    return may(k, i, b) && !(k->last_bin[i] == b && k->it < k->back_at[i]);
+}
+
+static void deal_run(deal *z, int j, double got)
+{
+    if (got > z->best + 1e-12) {
+        z->best = got;
+        memcpy(z->best_to, z->to, (size_t)z->nc * sizeof(int));
+    }
+    if (j == z->nc || got + z->suf[j] <= z->best + 1e-12 || ++z->nodes > PACK_NODES)
+        return;
+    int i = z->cand[j], d = z->k->p->d;
+    const float *w = wt(z->k, i);
+    for (int side = 0; side < 2; side++) {
+        if (!deal_allowed(z, side, i) || !deal_fits(z, side, i))
+            continue;
+        z->to[j] = side;
+        for (int x = 0; x < d; x++)
+            z->acc[side][x] += w[x];
+        deal_run(z, j + 1, got + z->k->size[i]);
+        for (int x = 0; x < d; x++)
+            z->acc[side][x] -= w[x];
+    }
+    z->to[j] = -1;
+    if (z->k->at[i] < 0 || may_leave(z->k, i))
+        deal_run(z, j + 1, got);
+}
+
+static bool pack_two(packer *k, int b, int c)
+{
+    if (k->cnt[b] + k->cnt[c] + k->ns > PACK_MAX_ITEMS)
+        return false;
+    deal z = {.k = k, .bins = {b, c}, .best = -1};
+    for (int t = 0; t < 2; t++)
+        for (int x = 0; x < k->cnt[z.bins[t]]; x++)
+            z.cand[z.nc++] = k->mem[z.bins[t]][x];
+    for (int x = 0; x < k->ns; x++)
+        z.cand[z.nc++] = k->S[x];
+    sort_sizes = k->size;
+    qsort(z.cand, (size_t)z.nc, sizeof(int), cmp_item_desc);
+    z.suf[z.nc] = 0;
+    for (int j = z.nc - 1; j >= 0; j--)
+        z.suf[j] = z.suf[j + 1] + k->size[z.cand[j]];
+    z.acc[0] = rp_xcalloc((size_t)k->p->d + 1, sizeof(double));
+    z.acc[1] = rp_xcalloc((size_t)k->p->d + 1, sizeof(double));
+    deal_run(&z, 0, 0);
+    free(z.acc[0]), free(z.acc[1]);
+    if (z.best <= k->bsize[b] + k->bsize[c] + 1e-9)
+        return false;
+    for (int j = 0; j < z.nc; j++) { /* out first, then in */
+        int i = z.cand[j], dest = z.best_to[j] < 0 ? -1 : z.bins[z.best_to[j]];
+        if (k->at[i] >= 0 && k->at[i] != dest) {
+            k->last_bin[i] = k->at[i];
+            k->back_at[i] = k->it + 4 + rnd(k, 8);
+            bin_del(k, i);
+            s_add(k, i);
+        }
+    }
+    for (int j = 0; j < z.nc; j++) {
+        int i = z.cand[j];
+        if (z.best_to[j] >= 0 && k->at[i] < 0) {
+            s_del(k, i);
+            bin_add(k, i, z.bins[z.best_to[j]]);
+            k->stay[i] = k->it + 2 + rnd(k, 4);
+        }
+    }
+    return true;
+}
+
+static bool open_bin(const packer *k, int b)
+{
+    return k->cnt[b] > 0 && !k->closed[b];
+}
+
+/* One pass of pack moves over the open bins, from a random start; then,
+ * in one dimension, two-bin repacks of bins that are not full with a few
+ * others. (In one dimension they reach the exact fills that instances
+ * like Falkenauer's triplets demand; with several dimensions, where the
+ * total size is a poor guide to a good fill, they cost more than they
+ * find.) */
 static bool descent(packer *k)
 {
     bool any = false;
     int nb = k->p->nb, start = rnd(k, nb);
     for (int t = 0; t < nb && k->ns; t++) {
         int b = (start + t) % nb;
-        if (k->cnt[b] > 0 && !k->closed[b])
+        if (open_bin(k, b))
             any |= pack_bin(k, b);
+    }
+    for (int t = 0; t < nb && k->ns && !any && k->p->d == 1; t++) {
+        int b = (start + t) % nb;
+        if (!open_bin(k, b) || k->bsize[b] >= k->full[b] - 1e-9)
+            continue;
+        for (int tries = 0; tries < PACK_TWO_TRIES && !any; tries++) {
+            int c = rnd(k, nb);
+            if (c != b && open_bin(k, c))
+                any |= pack_two(k, b, c);
+        }
     }
     return any;
 }
@@ -535,7 +654,7 @@ static bool attempt(packer *k, const int *out, int nout, long patience, double d
             break;
         int nq = build_subsets(k);
         move m = best_move(k, nq);
-        if (m.gain <= 1e-12 && nout > 2 && descent(k)) {
+        if (m.gain <= 1e-12 && descent(k)) {
             k->it++;
         } else if (m.b >= 0) {
             apply(k, &m);

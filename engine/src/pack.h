@@ -34,6 +34,10 @@ typedef struct rp_pack {
  * the continuous bound otherwise. */
 int rp_pack_bound(const rp_pack *p);
 
+/* Martello-Toth L2: the fewest bins of capacity c that hold items of
+ * weights v[0..n) (sorted in place). */
+long rp_l2_bound(double *v, int n, double c);
+
 /* Searches until `deadline` (rp__now_seconds() scale), until the bins in
  * use reach `floor`, or until `max_fail` attempts in a row fail to free a
  * bin. p->at receives the best assignment found (never worse than the

@@ -57,13 +57,29 @@ static long bound_l2(const double *v, int n, double c, const double *ps)
     return best;
 }
 
+long rp_l2_bound(double *v, int n, double c)
+{
+    if (n <= 0 || !(c > 0))
+        return 0;
+    /* A capacity a hair larger keeps the bound valid when a load sits at a
+     * limit up to the RP_EPS slack that the capacity checks allow. */
+    c *= 1 + 2e-6;
+    qsort(v, (size_t)n, sizeof(double), cmp_double_asc);
+    double *ps = rp_xmalloc(((size_t)n + 1) * sizeof(double));
+    ps[0] = 0;
+    for (int i = 0; i < n; i++)
+        ps[i + 1] = ps[i] + v[i];
+    long l = bound_l2(v, n, c, ps);
+    free(ps);
+    return l;
+}
+
 int rp_pack_bound(const rp_pack *p)
 {
     long best = 0;
     double *v = rp_xmalloc(((size_t)p->n + 1) * sizeof(double));
-    double *ps = rp_xmalloc(((size_t)p->n + 1) * sizeof(double));
     for (int x = 0; x < p->d; x++) {
-        double cmax = 0, cmin = INFINITY;
+        double cmax = 0, cmin = INFINITY, sum = 0;
         for (int b = 0; b < p->nb; b++) {
             double c = p->cap[(size_t)b * (size_t)p->d + (size_t)x];
             cmax = fmax(cmax, c);
@@ -72,15 +88,11 @@ int rp_pack_bound(const rp_pack *p)
         if (!(cmax > 0))
             continue;
         for (int i = 0; i < p->n; i++)
-            v[i] = p->w[(size_t)i * (size_t)p->d + (size_t)x];
-        qsort(v, (size_t)p->n, sizeof(double), cmp_double_asc);
-        ps[0] = 0;
-        for (int i = 0; i < p->n; i++)
-            ps[i + 1] = ps[i] + v[i];
-        long l = cmin == cmax ? bound_l2(v, p->n, cmax, ps) : ceil_tol(ps[p->n] / cmax);
+            sum += v[i] = p->w[(size_t)i * (size_t)p->d + (size_t)x];
+        long l = cmin == cmax ? rp_l2_bound(v, p->n, cmax)
+                              : ceil_tol(sum / (cmax * (1 + 2e-6)));
         best = l > best ? l : best;
     }
     free(v);
-    free(ps);
     return (int)best;
 }
