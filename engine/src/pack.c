@@ -455,13 +455,18 @@ static bool deal_allowed(const deal *z, int side, int i)
     return may(k, i, b) && !(k->last_bin[i] == b && k->it < k->back_at[i]);
 }
 
+/* Only complete deals are recorded: an item that may not leave its bin
+ * has no "S" branch, so a partial deal could drop it. */
 static void deal_run(deal *z, int j, double got)
 {
-    if (got > z->best + 1e-12) {
-        z->best = got;
-        memcpy(z->best_to, z->to, (size_t)z->nc * sizeof(int));
+    if (j == z->nc) {
+        if (got > z->best + 1e-12) {
+            z->best = got;
+            memcpy(z->best_to, z->to, (size_t)z->nc * sizeof(int));
+        }
+        return;
     }
-    if (j == z->nc || got + z->suf[j] <= z->best + 1e-12 || ++z->nodes > PACK_NODES)
+    if (got + z->suf[j] <= z->best + 1e-12 || ++z->nodes > PACK_NODES)
         return;
     int i = z->cand[j], d = z->k->p->d;
     const float *w = wt(z->k, i);
@@ -485,6 +490,8 @@ static bool pack_two(packer *k, int b, int c)
     if (k->cnt[b] + k->cnt[c] + k->ns > PACK_MAX_ITEMS)
         return false;
     deal z = {.k = k, .bins = {b, c}, .best = -1};
+    for (int j = 0; j < PACK_MAX_ITEMS; j++)
+        z.to[j] = z.best_to[j] = -1;
     for (int t = 0; t < 2; t++)
         for (int x = 0; x < k->cnt[z.bins[t]]; x++)
             z.cand[z.nc++] = k->mem[z.bins[t]][x];

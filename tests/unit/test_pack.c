@@ -162,6 +162,34 @@ START_TEST(reduce_two_dimensions)
 }
 END_TEST
 
+START_TEST(reduce_uniform_items_stays_feasible)
+{
+    /* Falkenauer-U-like: weights 20..100 in bins of 150, every item alone
+     * at the start. Whatever the search does, the result must fit. */
+    for (uint64_t seed = 1; seed <= 5; seed++) {
+        int n = 300;
+        float *w = malloc((size_t)n * sizeof(float));
+        double *cap = malloc((size_t)n * sizeof(double));
+        int *at = malloc((size_t)n * sizeof(int));
+        uint64_t s = seed;
+        for (int i = 0; i < n; i++) {
+            w[i] = (float)(20 + rp__rng_next(&s) % 81);
+            cap[i] = 150;
+            at[i] = i;
+        }
+        rp_pack p = {n, 1, n, w, cap, at, NULL, NULL, NULL};
+        uint64_t rng = seed;
+        int floor = rp_pack_bound(&p);
+        int used = rp_pack_reduce(&p, floor, rp__now_seconds() + 2, 30, &rng);
+        assert_feasible(&p);
+        ck_assert_int_eq(used, bins_used(&p));
+        ck_assert_int_ge(used, floor);
+        ck_assert_int_lt(used, n / 2);
+        free(w), free(cap), free(at);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pack");
@@ -172,6 +200,7 @@ int main(void)
     tcase_add_test(tc, reduce_never_worse_than_start);
     tcase_add_test(tc, reduce_respects_stays_and_may);
     tcase_add_test(tc, reduce_two_dimensions);
+    tcase_add_test(tc, reduce_uniform_items_stays_feasible);
     suite_add_tcase(s, tc);
     return rp_test_run(s);
 }
