@@ -67,7 +67,7 @@ run() {
     return
   fi
   obj=$(jq -r .objective "$scratch/reb-$tag.json") lb=$(jq -r .lower_bound "$scratch/reb-$tag.json")
-  gap=$(awk -v o="$obj" -v l="$lb" 'BEGIN { printf "%.1f%%", o > 0 ? 100 * (o - l) / o : 0 }')
+  gap=$(awk -v o="$obj" -v l="$lb" 'BEGIN { printf "%.1f%%", (o > 0 ? 100 * (o - l) / o : 0) }')
   if [ $verify = 1 ]; then
     log "verify $n x $slots"
     if "$bin" verify "$d" "$scratch/plan-$tag.json" >"$scratch/verify-$tag.out" 2>&1; then ok=yes; else ok=NO; fi
@@ -78,6 +78,12 @@ run() {
 [ "$only" = 1m ] || run 100000 168 "$tl100k"
 [ "$only" = 100k ] || run 1000000 24 "$tl1m"
 
+[ -s "$out" ] || {
+  echo "# Scale: rebalance of 100k instances x 168 slots and 1M x 24"
+  echo
+  echo "Produced by \`bash bench/scale.sh\`; every run appends a section. Targets: 100k x 168 within"
+  echo "2 GB and 5 minutes; 1M x 24 runs to completion."
+} >"$out"
 {
   echo
   echo "## $(date -u '+%Y-%m-%d %H:%M UTC'): scale"
