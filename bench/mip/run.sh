@@ -8,11 +8,13 @@
 #
 #   bash bench/mip/run.sh [options]
 #
-#   --sizes "N ..."   fleet sizes (default "1000 10000 100000")
+#   --sizes "N ..."   fleet sizes (default "200 1000 10000 100000": 200, where
+#                     the MIP solvers find solutions, then the sizes of the
+#                     fleet benchmark)
 #   --slots S         slots per week of the generated fleets (default 24)
 #   --time-limit T    seconds for each solver (default 60)
 #   --max-lp-mb M     do not write an LP file larger than about M MB, judged
-#                     from the first size's file (which grows with the square
+#                     from the largest file written so far (which grows with the square
 #                     of the fleet: a binary per instance and reef, and reefs
 #                     grow with the fleet) (default 2000); such a size is
 #                     reported as not run, with the estimate
@@ -26,7 +28,7 @@
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
-sizes="1000 10000 100000" slots=24 tl=60 max_mb=2000
+sizes="200 1000 10000 100000" slots=24 tl=60 max_mb=2000
 scratch=/tmp/reefplan-bench/mip out=$root/bench/RESULTS-mip.md bin=$root/build/reefplan
 cmdline="bash bench/mip/run.sh${*:+ $*}"
 die() { echo "bench/mip/run.sh: $*" >&2; exit 2; }
@@ -97,6 +99,12 @@ for n in $sizes; do
   r_def=$(jq '[.deferred[] | select(.reason == "move budget")] | length' "$scratch/plan-$n.json")
   r_lp=$(awk -v o="$r_obj" -v k="$r_def" 'BEGIN { printf "%.2f", o + 1e5 * k }')
   if "$bin" verify "$d" "$scratch/plan-$n.json" >"$scratch/verify-$n.out" 2>&1; then r_ok=yes; else r_ok=NO; fi
+  # The same with the opt-in large-neighbourhood MIP steps (--lns).
+  log "rebalance --lns $n (limit ${tl}s)"
+  timed "lns-$n" "$bin" rebalance "$d" -o "$scratch/plan-lns-$n.json" --json --time-limit "$tl" --lns
+  l_obj=$(jq -r .objective "$scratch/lns-$n.out")
+  if "$bin" verify "$d" "$scratch/plan-lns-$n.json" >"$scratch/verify-lns-$n.out" 2>&1; then l_ok=yes; else l_ok=NO; fi
+  l_obj="$l_obj ($(wall "lns-$n") s, verified $l_ok)"
   est=''
   if [ -n "$first_mb" ]; then
     # The model has a binary per (instance, reef) pair, and the number of
@@ -105,13 +113,13 @@ for n in $sizes; do
   fi
   if [ -n "$est" ] && [ "$est" -gt "$max_mb" ]; then
     log "$n: LP of about $est MB exceeds --max-lp-mb $max_mb; glpsol and cbc not run"
-    rows+=("| $n | $(wall "reb-$n") | $r_obj | $r_lb | $r_ok | $r_lp | not run: LP about $est MB | | | not run | | |")
+    rows+=("| $n | $(wall "reb-$n") | $r_obj | $r_lb | $r_ok | $l_obj | $r_lp | not run: LP about $est MB | | | not run | | |")
     continue
   fi
   log "export $n"
   timed "exp-$n" "$bin" export "$d" --lp "$lp" || die "export failed: $(tail -1 "$scratch/exp-$n.err")"
   mb=$(du -m "$lp" | cut -f1)
-  [ -n "$first_mb" ] || { first_mb=$mb; first_n=$n; }
+  first_mb=$mb first_n=$n # the largest file so far is the reference
   log "glpsol $n ($mb MB LP)"
   rm -f "$scratch/glpsol-$n.sol"
   timed "glpsol-$n" glpsol --lp "$lp" --tmlim "$tl" -o "$scratch/glpsol-$n.sol"
@@ -122,7 +130,7 @@ for n in $sizes; do
   timed "cbc-$n" cbc "$lp" sec "$tl" solve solu "$scratch/cbc-$n.sol"
   c_obj=$(cbc_obj "$scratch/cbc-$n.sol")
   c_st=$(grep -m1 '^Result - ' "$scratch/cbc-$n.out" | sed 's/^Result - //')
-  rows+=("| $n | $(wall "reb-$n") | $r_obj | $r_lb | $r_ok | $r_lp | $mb MB, $(wall "exp-$n") s | $g_obj | $(wall "glpsol-$n") s, $(rss_mb "glpsol-$n") MiB | $g_st | $c_obj | $(wall "cbc-$n") s, $(rss_mb "cbc-$n") MiB | ${c_st:-see cbc-$n.out} |")
+  rows+=("| $n | $(wall "reb-$n") | $r_obj | $r_lb | $r_ok | $l_obj | $r_lp | $mb MB, $(wall "exp-$n") s | $g_obj | $(wall "glpsol-$n") s, $(rss_mb "glpsol-$n") MiB | $g_st | $c_obj | $(wall "cbc-$n") s, $(rss_mb "cbc-$n") MiB | ${c_st:-see cbc-$n.out} |")
 done
 
 [ -s "$out" ] || {
@@ -145,8 +153,8 @@ done
   echo
   echo "- The LP's objective is rebalance's plus 100,000 per movable instance left in a draining reef (the move budget leaves some there); *reefplan in LP terms* adds that, and is the figure to set against glpsol's and cbc's."
   echo
-  echo "| instances | reefplan time (s) | reefplan objective | lower bound | plan verified | reefplan in LP terms | LP file, export time | glpsol objective | glpsol time, peak RSS | glpsol status | cbc objective | cbc time, peak RSS | cbc result |"
-  echo "|---:|---:|---:|---:|---|---:|---|---:|---|---|---:|---|---|"
+  echo "| instances | reefplan time (s) | reefplan objective | lower bound | plan verified | reefplan --lns objective | reefplan in LP terms | LP file, export time | glpsol objective | glpsol time, peak RSS | glpsol status | cbc objective | cbc time, peak RSS | cbc result |"
+  echo "|---:|---:|---:|---:|---|---|---:|---|---:|---|---|---:|---|---|"
   printf '%s\n' "${rows[@]}"
 } >>"$out"
 log "report appended to $out"
