@@ -32,7 +32,7 @@ typedef struct packer {
     double *size;    /* [n] scalar size: sum over dims of weight / largest capacity */
     double *bsize;   /* [nb] sum of its items' sizes */
     int **mem;       /* [nb] items of each bin */
-    int *cnt, *room; /* [nb] */
+    int *cnt, *slots; /* [nb] items in each bin, and room in mem[b] */
     int *pos;        /* [n] index in its bin's list; -1 in S */
     int *at;         /* [n] bin, -1 in S */
     bool *closed;    /* [nb] emptied for the current attempt */
@@ -46,10 +46,12 @@ typedef struct packer {
     subset *q;       /* subsets of S */
     double *qw;      /* [nq * d] their weights */
     double *tmp;     /* [d] */
+    double *acc;     /* [2 * d] running weights of the pack searches */
+    double *room;    /* [d] what a bin leaves beside the items that stay */
     double *inv;     /* [d] 1 / largest capacity (0 for none) */
     double *full;    /* [nb] size of a bin filled to capacity in every dimension */
     long it;
-    bool wide; /* this attempt closes three bins and uses pack moves */
+    bool wide; /* this attempt closes three bins (else two) */
     uint64_t *rng;
 } packer;
 
@@ -75,9 +77,9 @@ static const double *bcap(const packer *k, int b)
 
 static void bin_add(packer *k, int i, int b)
 {
-    if (k->cnt[b] == k->room[b]) {
-        k->room[b] = k->room[b] ? 2 * k->room[b] : 8;
-        k->mem[b] = rp_xrealloc(k->mem[b], (size_t)k->room[b] * sizeof(int));
+    if (k->cnt[b] == k->slots[b]) {
+        k->slots[b] = k->slots[b] ? 2 * k->slots[b] : 8;
+        k->mem[b] = rp_xrealloc(k->mem[b], (size_t)k->slots[b] * sizeof(int));
     }
     k->pos[i] = k->cnt[b];
     k->mem[b][k->cnt[b]++] = i;
@@ -136,6 +138,46 @@ static void s_del(packer *k, int i)
 static bool may(const packer *k, int i, int b)
 {
     return !k->p->may || k->p->may(k->p->ctx, i, b);
+}
+
+/* Was item i sent from bin b to S so recently that it may not go back? */
+static bool tabu(const packer *k, int i, int b)
+{
+    return k->last_bin[i] == b && k->it < k->back_at[i];
+}
+
+/* Item i leaves its bin for S; tabu keeps it from going straight back. */
+static void to_s(packer *k, int i)
+{
+    k->last_bin[i] = k->at[i];
+    k->back_at[i] = k->it + 4 + rnd(k, 8);
+    bin_del(k, i);
+    s_add(k, i);
+}
+
+/* Item i goes from S into bin b, and stays there a few iterations. */
+static void to_bin(packer *k, int i, int b)
+{
+    s_del(k, i);
+    bin_add(k, i, b);
+    k->stay[i] = k->it + 2 + rnd(k, 4);
+}
+
+/* Do the weights of item i fit on top of acc under cap? */
+static bool adds_up(const packer *k, const double *acc, int i, const double *cap)
+{
+    const float *w = wt(k, i);
+    for (int x = 0; x < k->p->d; x++)
+        if (!rp_fits(acc[x] + w[x], cap[x]))
+            return false;
+    return true;
+}
+
+static void acc_add(const packer *k, double *acc, int i, double sign)
+{
+    const float *w = wt(k, i);
+    for (int x = 0; x < k->p->d; x++)
+        acc[x] += sign * w[x];
 }
 
 /* Sets every item to its bin in at[] (S empty). */
@@ -222,9 +264,7 @@ static bool q_allowed(const packer *k, const subset *q, int b)
         int u = t ? q->b : q->a;
         if (u < 0)
             continue;
-        if (k->last_bin[u] == b && k->it < k->back_at[u])
-            return false;
-        if (!may(k, u, b))
+        if (tabu(k, u, b) || !may(k, u, b))
             return false;
     }
     return true;
@@ -287,18 +327,11 @@ static void apply(packer *k, const move *m)
     const subset *q = &k->q[m->qi];
     int outs[2] = {m->o1, m->o2}, ins[2] = {q->a, q->b};
     for (int t = 0; t < 2; t++)
-        if (outs[t] >= 0) {
-            bin_del(k, outs[t]);
-            s_add(k, outs[t]);
-            k->last_bin[outs[t]] = m->b;
-            k->back_at[outs[t]] = k->it + 4 + rnd(k, 8);
-        }
+        if (outs[t] >= 0)
+            to_s(k, outs[t]);
     for (int t = 0; t < 2; t++)
-        if (ins[t] >= 0) {
-            s_del(k, ins[t]);
-            bin_add(k, ins[t], m->b);
-            k->stay[ins[t]] = k->it + 2 + rnd(k, 4);
-        }
+        if (ins[t] >= 0)
+            to_bin(k, ins[t], m->b);
 }
 
 /* ---- the pack move: fill one bin as tightly as possible ----------------- */
@@ -311,27 +344,11 @@ typedef struct dfs {
     int nc;
     const double *cap;
     double *acc;   /* [d] running weight */
-    double *suf;   /* [nc + 1] size of cand[j..nc) */
-    bool *take, *best_take;
+    double suf[PACK_MAX_ITEMS + 1]; /* size of cand[j..nc) */
+    bool take[PACK_MAX_ITEMS], *best_take;
     double best;
     long nodes;
 } dfs;
-
-static bool acc_fits(const dfs *z, int i)
-{
-    const float *w = wt(z->k, i);
-    for (int x = 0; x < z->k->p->d; x++)
-        if (!rp_fits(z->acc[x] + w[x], z->cap[x]))
-            return false;
-    return true;
-}
-
-static void acc_add(dfs *z, int i, double sign)
-{
-    const float *w = wt(z->k, i);
-    for (int x = 0; x < z->k->p->d; x++)
-        z->acc[x] += sign * w[x];
-}
 
 static void dfs_run(dfs *z, int j, double got)
 {
@@ -342,29 +359,27 @@ static void dfs_run(dfs *z, int j, double got)
     if (j == z->nc || got + z->suf[j] <= z->best + 1e-12 || ++z->nodes > PACK_NODES)
         return;
     int i = z->cand[j];
-    if (acc_fits(z, i)) {
+    if (adds_up(z->k, z->acc, i, z->cap)) {
         z->take[j] = true;
-        acc_add(z, i, 1);
+        acc_add(z->k, z->acc, i, 1);
         dfs_run(z, j + 1, got + z->k->size[i]);
-        acc_add(z, i, -1);
+        acc_add(z->k, z->acc, i, -1);
         z->take[j] = false;
     }
     dfs_run(z, j + 1, got);
 }
 
-/* Best subset of cand (sorted largest first) for capacity cap: its total
- * size, and take[] marks it. */
+/* Best subset of cand (sorted largest first, at most PACK_MAX_ITEMS) for
+ * capacity cap: its total size, and take[] marks it. */
 static double best_subset(const packer *k, const int *cand, int nc, const double *cap, bool *take)
 {
-    dfs z = {k, cand, nc, cap, NULL, NULL, NULL, take, -1, 0};
-    z.acc = rp_xcalloc((size_t)k->p->d + 1, sizeof(double));
-    z.suf = rp_xcalloc((size_t)nc + 1, sizeof(double));
-    z.take = rp_xcalloc((size_t)nc + 1, sizeof(bool));
+    dfs z = {.k = k, .cand = cand, .nc = nc, .cap = cap, .acc = k->acc, .best_take = take,
+             .best = -1};
+    memset(k->acc, 0, (size_t)k->p->d * sizeof(double));
     for (int j = nc - 1; j >= 0; j--)
         z.suf[j] = z.suf[j + 1] + k->size[cand[j]];
     memset(take, 0, (size_t)nc * sizeof(bool));
     dfs_run(&z, 0, 0);
-    free(z.acc), free(z.suf), free(z.take);
     return z.best;
 }
 
@@ -385,7 +400,7 @@ static bool pack_bin(packer *k, int b)
     if (k->cnt[b] + k->ns > PACK_MAX_ITEMS || k->bsize[b] >= k->full[b] - 1e-9)
         return false;
     /* Items that may not leave yet stay: the room is what they leave. */
-    double *room = rp_xmalloc(((size_t)d + 1) * sizeof(double)), now = 0;
+    double *room = k->room, now = 0;
     memcpy(room, bcap(k, b), (size_t)d * sizeof(double));
     for (int x = 0; x < k->cnt[b]; x++) {
         int i = k->mem[b][x];
@@ -399,28 +414,19 @@ static bool pack_bin(packer *k, int b)
     }
     for (int x = 0; x < k->ns; x++) {
         int u = k->S[x];
-        if (may(k, u, b) && !(k->last_bin[u] == b && k->it < k->back_at[u]))
+        if (may(k, u, b) && !tabu(k, u, b))
             cand[nc++] = u;
     }
     sort_sizes = k->size;
     qsort(cand, (size_t)nc, sizeof(int), cmp_item_desc);
-    double got = best_subset(k, cand, nc, room, take);
-    free(room);
-    if (got <= now + 1e-9)
+    if (best_subset(k, cand, nc, room, take) <= now + 1e-9)
         return false;
     for (int j = 0; j < nc; j++)
-        if (!take[j] && k->at[cand[j]] == b) {
-            bin_del(k, cand[j]);
-            s_add(k, cand[j]);
-            k->last_bin[cand[j]] = b;
-            k->back_at[cand[j]] = k->it + 4 + rnd(k, 8);
-        }
+        if (!take[j] && k->at[cand[j]] == b)
+            to_s(k, cand[j]);
     for (int j = 0; j < nc; j++)
-        if (take[j] && k->at[cand[j]] < 0) {
-            s_del(k, cand[j]);
-            bin_add(k, cand[j], b);
-            k->stay[cand[j]] = k->it + 2 + rnd(k, 4);
-        }
+        if (take[j] && k->at[cand[j]] < 0)
+            to_bin(k, cand[j], b);
     return true;
 }
 
@@ -436,23 +442,13 @@ typedef struct deal {
     long nodes;
 } deal;
 
-static bool deal_fits(const deal *z, int side, int i)
-{
-    const float *w = wt(z->k, i);
-    const double *c = bcap(z->k, z->bins[side]);
-    for (int x = 0; x < z->k->p->d; x++)
-        if (!rp_fits(z->acc[side][x] + w[x], c[x]))
-            return false;
-    return true;
-}
-
 static bool deal_allowed(const deal *z, int side, int i)
 {
     const packer *k = z->k;
     int b = z->bins[side];
     if (k->at[i] == b)
         return true;
-    return may(k, i, b) && !(k->last_bin[i] == b && k->it < k->back_at[i]);
+    return may(k, i, b) && !tabu(k, i, b);
 }
 
 /* Only complete deals are recorded: an item that may not leave its bin
@@ -468,17 +464,15 @@ static void deal_run(deal *z, int j, double got)
     }
     if (got + z->suf[j] <= z->best + 1e-12 || ++z->nodes > PACK_NODES)
         return;
-    int i = z->cand[j], d = z->k->p->d;
-    const float *w = wt(z->k, i);
+    int i = z->cand[j];
     for (int side = 0; side < 2; side++) {
-        if (!deal_allowed(z, side, i) || !deal_fits(z, side, i))
+        if (!deal_allowed(z, side, i) ||
+            !adds_up(z->k, z->acc[side], i, bcap(z->k, z->bins[side])))
             continue;
         z->to[j] = side;
-        for (int x = 0; x < d; x++)
-            z->acc[side][x] += w[x];
+        acc_add(z->k, z->acc[side], i, 1);
         deal_run(z, j + 1, got + z->k->size[i]);
-        for (int x = 0; x < d; x++)
-            z->acc[side][x] -= w[x];
+        acc_add(z->k, z->acc[side], i, -1);
     }
     z->to[j] = -1;
     if (z->k->at[i] < 0 || may_leave(z->k, i))
@@ -502,29 +496,20 @@ static bool pack_two(packer *k, int b, int c)
     z.suf[z.nc] = 0;
     for (int j = z.nc - 1; j >= 0; j--)
         z.suf[j] = z.suf[j + 1] + k->size[z.cand[j]];
-    z.acc[0] = rp_xcalloc((size_t)k->p->d + 1, sizeof(double));
-    z.acc[1] = rp_xcalloc((size_t)k->p->d + 1, sizeof(double));
+    z.acc[0] = k->acc;
+    z.acc[1] = k->acc + k->p->d;
+    memset(k->acc, 0, 2 * (size_t)k->p->d * sizeof(double));
     deal_run(&z, 0, 0);
-    free(z.acc[0]), free(z.acc[1]);
     if (z.best <= k->bsize[b] + k->bsize[c] + 1e-9)
         return false;
     for (int j = 0; j < z.nc; j++) { /* out first, then in */
         int i = z.cand[j], dest = z.best_to[j] < 0 ? -1 : z.bins[z.best_to[j]];
-        if (k->at[i] >= 0 && k->at[i] != dest) {
-            k->last_bin[i] = k->at[i];
-            k->back_at[i] = k->it + 4 + rnd(k, 8);
-            bin_del(k, i);
-            s_add(k, i);
-        }
+        if (k->at[i] >= 0 && k->at[i] != dest)
+            to_s(k, i);
     }
-    for (int j = 0; j < z.nc; j++) {
-        int i = z.cand[j];
-        if (z.best_to[j] >= 0 && k->at[i] < 0) {
-            s_del(k, i);
-            bin_add(k, i, z.bins[z.best_to[j]]);
-            k->stay[i] = k->it + 2 + rnd(k, 4);
-        }
-    }
+    for (int j = 0; j < z.nc; j++)
+        if (z.best_to[j] >= 0 && k->at[z.cand[j]] < 0)
+            to_bin(k, z.cand[j], z.bins[z.best_to[j]]);
     return true;
 }
 
@@ -726,7 +711,7 @@ static void packer_init(packer *k, const rp_pack *p, uint64_t *rng)
     k->bsize = rp_xcalloc(nb, sizeof(double));
     k->mem = rp_xcalloc(nb, sizeof(int *));
     k->cnt = rp_xcalloc(nb, sizeof(int));
-    k->room = rp_xcalloc(nb, sizeof(int));
+    k->slots = rp_xcalloc(nb, sizeof(int));
     k->pos = rp_xcalloc(n, sizeof(int));
     k->at = rp_xcalloc(n, sizeof(int));
     k->closed = rp_xcalloc(nb, sizeof(bool));
@@ -739,6 +724,8 @@ static void packer_init(packer *k, const rp_pack *p, uint64_t *rng)
     k->q = rp_xcalloc(maxq, sizeof(subset));
     k->qw = rp_xcalloc(maxq * d, sizeof(double));
     k->tmp = rp_xcalloc(d, sizeof(double));
+    k->acc = rp_xcalloc(2 * d, sizeof(double));
+    k->room = rp_xcalloc(d, sizeof(double));
     double *cmax = rp_xcalloc(d, sizeof(double));
     k->inv = rp_xcalloc(d, sizeof(double));
     for (int b = 0; b < p->nb; b++)
@@ -762,9 +749,10 @@ static void packer_free(packer *k)
 {
     for (int b = 0; b < k->p->nb; b++)
         free(k->mem[b]);
-    free(k->load), free(k->size), free(k->bsize), free(k->mem), free(k->cnt), free(k->room);
+    free(k->load), free(k->size), free(k->bsize), free(k->mem), free(k->cnt), free(k->slots);
     free(k->pos), free(k->at), free(k->closed), free(k->S), free(k->sw), free(k->last_bin);
     free(k->back_at), free(k->stay), free(k->q), free(k->qw), free(k->tmp), free(k->inv), free(k->full);
+    free(k->acc), free(k->room);
 }
 
 
