@@ -5,6 +5,15 @@
 # die MSG: one line on stderr, exit 2.
 die() { echo "${prog:-$(basename "$0")}: $*" >&2; exit 2; }
 
+# check_run_opts: the options both runners share (jobs, limit, iter, tl)
+# hold numbers of the right kind.
+check_run_opts() {
+  case $jobs in ''|*[!0-9]*|0) die "--jobs must be a positive integer, not '$jobs'" ;; esac
+  case $limit in ''|*[!0-9]*) die "--limit must be a non-negative integer, not '$limit'" ;; esac
+  case $iter in *[!0-9]*) die "--iterations must be a non-negative integer, not '$iter'" ;; esac
+  awk -v t="$tl" 'BEGIN { exit !(t + 0 > 0 && t ~ /^[0-9.]+$/) }' || die "--time-limit must be positive seconds, not '$tl'"
+}
+
 # need_tools: jq, awk, timeout must be on PATH.
 need_tools() {
   local t

@@ -73,10 +73,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-case $jobs in ''|*[!0-9]*|0) die "--jobs must be a positive integer, not '$jobs'" ;; esac
-case $limit in ''|*[!0-9]*) die "--limit must be a non-negative integer, not '$limit'" ;; esac
-case $iter in *[!0-9]*) die "--iterations must be a non-negative integer, not '$iter'" ;; esac
-awk -v t="$tl" 'BEGIN { exit !(t + 0 > 0 && t ~ /^[0-9.]+$/) }' || die "--time-limit must be positive seconds, not '$tl'"
+check_run_opts
 need_tools
 
 data=${data:-$root/../shared/bench}

@@ -70,11 +70,8 @@ while [ $# -gt 0 ]; do
   shift
 done
 case $set_name in certified|proven|all) ;; *) die "--set must be certified, proven or all, not '$set_name'" ;; esac
-case $jobs in ''|*[!0-9]*|0) die "--jobs must be a positive integer, not '$jobs'" ;; esac
-case $limit in ''|*[!0-9]*) die "--limit must be a non-negative integer, not '$limit'" ;; esac
-case $iter in *[!0-9]*) die "--iterations must be a non-negative integer, not '$iter'" ;; esac
+check_run_opts
 case " $classes " in *[!0-9\ ]*) die "--classes takes class numbers, not '$classes'" ;; esac
-awk -v t="$tl" 'BEGIN { exit !(t + 0 > 0 && t ~ /^[0-9.]+$/) }' || die "--time-limit must be positive seconds, not '$tl'"
 need_tools
 
 data=${data:-$root/../shared/bench}
