@@ -111,17 +111,17 @@ static char *settings_echo(const rp_fleet *f, const opts *o, int budget)
     return s;
 }
 
-static void print_summary(const rp_fleet *f, const rp_plan *p)
+static void print_summary(const rp_fleet *f, const rp_plan *p, rp_stop stop)
 {
     const rp_plan_summary *s = &p->sum;
     fprintf(stderr,
             "rebalance: cost %.2f -> %.2f %s/month (%+.1f%%), objective %.2f, lower bound %.2f\n"
             "rebalance: %d moves, %d tier changes, %d reefs opened, %d deleted, %zu actions, "
-            "%.2f s\n",
+            "%.2f s, stopped by %s\n",
             s->cost_before, s->cost_after, f->cat->currency,
             s->cost_before > 0 ? 100 * (s->cost_after - s->cost_before) / s->cost_before : 0,
             s->objective, s->lower_bound, s->moves, s->tier_changes, s->reefs_opened,
-            s->reefs_deleted, p->nact, s->solve_seconds);
+            s->reefs_deleted, p->nact, s->solve_seconds, rp_stop_names[stop]);
     for (size_t k = 0; k < p->nunplaced && k < 10; k++)
         fprintf(stderr, "rebalance: unplaced %s: %s\n", f->inst[p->unplaced[k].inst].id,
                 p->unplaced[k].reason);
@@ -165,16 +165,17 @@ static void print_explain(const rp_fleet *f, const rp_plan *p)
     rp_audit_report_free(&before);
 }
 
-static char *summary_json(const rp_plan *p)
+static char *summary_json(const rp_plan *p, rp_stop stop)
 {
     const rp_plan_summary *s = &p->sum;
-    json_t *j = json_pack("{s:f, s:f, s:f, s:f, s:i, s:i, s:i, s:i, s:i, s:I, s:I, s:f}",
+    json_t *j = json_pack("{s:f, s:f, s:f, s:f, s:i, s:i, s:i, s:i, s:i, s:I, s:I, s:f, s:s}",
                           "cost_before", s->cost_before, "cost_after", s->cost_after,
                           "objective", s->objective, "lower_bound", s->lower_bound, "moves",
                           s->moves, "tier_changes", s->tier_changes, "reefs_opened",
                           s->reefs_opened, "reefs_deleted", s->reefs_deleted, "unplaced",
                           s->unplaced, "deferred", (json_int_t)p->ndeferred, "actions",
-                          (json_int_t)p->nact, "solve_seconds", s->solve_seconds);
+                          (json_int_t)p->nact, "solve_seconds", s->solve_seconds,
+                          "stopped_by", rp_stop_names[stop]);
     char *out = json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
     json_decref(j);
     return out;
@@ -218,6 +219,7 @@ int cmd_rebalance(int argc, char **argv)
     rp_solver *s = rp_solver_new(f, &so);
     rp_solver_run(s);
     rp_solver_to_plan(s, p);
+    rp_stop stop = rp_solver_stop(s);
     rp_solver_free(s);
     rp_plan_sequence(f, p, (int)o.max_concurrent);
     p->settings_json = settings_echo(f, &o, (int)(o.move_budget >= -1 ? o.move_budget
@@ -230,14 +232,14 @@ int cmd_rebalance(int argc, char **argv)
     }
     free(text);
     if (rc == RP_EXIT_OK && o.json) {
-        char *sj = summary_json(p);
+        char *sj = summary_json(p, stop);
         char *line = rp_xasprintf("%s\n", sj);
         if (rp_cli_output(NULL, line) < 0)
             rc = RP_EXIT_FAIL;
         free(sj);
         free(line);
     }
-    print_summary(f, p);
+    print_summary(f, p, stop);
     if (o.explain)
         print_explain(f, p);
     rp_plan_free(p);

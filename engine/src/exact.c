@@ -117,7 +117,10 @@ static bool try_model(rp_solver *s, const modelmap *m, const rp_mip_opts *mo, co
                       size_t n, rp_mip_result *res)
 {
     rp_error err;
-    if (rp_mip_solve_opts(s->f, mo, res, &err) < 0 || res->status == RP_MIP_NONE)
+    if (rp_mip_solve_opts(s->f, mo, res, &err) < 0)
+        return false;
+    s->timed_out |= res->timed_out;
+    if (res->status == RP_MIP_NONE)
         return false;
     /* The model may leave instances unplaced (at a penalty the solver's
      * objective does not carry): never take such a result. */

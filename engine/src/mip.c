@@ -185,7 +185,9 @@ static double relax_first(mip_job *j)
     s.msg_lev = GLP_MSG_OFF;
     s.presolve = GLP_OFF; /* GLPK's LP presolver ignores tm_lim */
     s.tm_lim = time_limit_ms(j->o->time_limit);
-    if (glp_simplex(j->m.lp, &s) != 0 || glp_get_status(j->m.lp) != GLP_OPT)
+    int rc = glp_simplex(j->m.lp, &s);
+    j->out->timed_out = rc == GLP_ETMLIM;
+    if (rc != 0 || glp_get_status(j->m.lp) != GLP_OPT)
         return -1;
     return now_seconds() - t0;
 }
@@ -212,6 +214,7 @@ static int solve_body(mip_job *j)
     p.tm_lim = time_limit_ms(j->o->time_limit > 0 ? fmax(j->o->time_limit - used, 1e-3) : 0);
     j->bound = -INFINITY;
     int rc = glp_intopt(j->m.lp, &p);
+    j->out->timed_out = rc == GLP_ETMLIM;
     int st = glp_mip_status(j->m.lp);
     rp_mip_result *out = j->out;
     if (st != GLP_OPT && st != GLP_FEAS) {

@@ -109,6 +109,8 @@ typedef struct rp_mip_result {
      * takes it at its first heuristic call; a root LP that is already
      * integral ends the search before that). */
     bool start_used;
+    /* The time limit ended the LP or the branch and bound. */
+    bool timed_out;
 } rp_mip_result;
 
 void rp_mip_result_free(rp_mip_result *r);

@@ -52,8 +52,18 @@ typedef struct packer {
     double *full;    /* [nb] size of a bin filled to capacity in every dimension */
     long it;
     bool wide; /* this attempt closes three bins (else two) */
+    bool timed_out; /* a deadline ended some part of the search */
     uint64_t *rng;
 } packer;
+
+/* Is the deadline past? Records that the result depends on the clock. */
+static bool past(packer *k, double deadline)
+{
+    if (rp__now_seconds() <= deadline)
+        return false;
+    k->timed_out = true;
+    return true;
+}
 
 static int rnd(packer *k, int n)
 {
@@ -642,7 +652,7 @@ static bool attempt(packer *k, const int *out, int nout, long patience, double d
             ok = true;
             break;
         }
-        if (since > patience || ((k->it & 63) == 0 && rp__now_seconds() > deadline))
+        if (since > patience || ((k->it & 63) == 0 && past(k, deadline)))
             break;
         int nq = build_subsets(k);
         move m = best_move(k, nq);
@@ -813,7 +823,7 @@ static int run_from(packer *k, int *at, int floor, double deadline, int max_fail
     load_from(k, at);
     int used = bins_used(k), fails = 0, attempts = 0;
     long patience = 2000 + 4L * k->p->n;
-    while (used > floor && used >= 2 && fails < max_fail && rp__now_seconds() < deadline) {
+    while (used > floor && used >= 2 && fails < max_fail && !past(k, deadline)) {
         k->wide = (attempts++ & 1) == 0;
         int out[3], nout = pick_out(k, fails, out);
         if (nout < 2)
@@ -841,7 +851,7 @@ int rp_pack_reduce(rp_pack *p, int floor, double deadline, int max_fail, uint64_
     packer_init(&k, p, rng);
     double now = rp__now_seconds();
     int used = run_from(&k, p->at, floor, now + (deadline - now) / 2, max_fail);
-    if (used > floor && rp__now_seconds() < deadline && best_fit(&k)) {
+    if (used > floor && !past(&k, deadline) && best_fit(&k)) {
         int *alt = rp_xmalloc(((size_t)p->n + 1) * sizeof(int));
         memcpy(alt, k.at, (size_t)p->n * sizeof(int));
         int u2 = run_from(&k, alt, floor, deadline, max_fail);
@@ -851,6 +861,7 @@ int rp_pack_reduce(rp_pack *p, int floor, double deadline, int max_fail, uint64_
         }
         free(alt);
     }
+    p->timed_out = k.timed_out;
     packer_free(&k);
     return used;
 }

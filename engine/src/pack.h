@@ -27,6 +27,8 @@ typedef struct rp_pack {
     /* May item go to bin (beyond capacity)? NULL: always. */
     bool (*may)(void *ctx, int item, int bin);
     void *ctx;
+    bool timed_out; /* out: the deadline ended part of the search, so the
+                       result depends on the machine's speed */
 } rp_pack;
 
 /* Lower bound on the bins any feasible assignment needs: per dimension,

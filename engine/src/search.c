@@ -272,7 +272,10 @@ static bool shake(rp_solver *s, int *buf)
  * to the final sweep that settles every instance at a local optimum. */
 static bool out_of_time_frac(rp_solver *s, double frac)
 {
-    return s->o.time_limit > 0 && rp__now_seconds() - s->t0 > frac * s->o.time_limit;
+    if (s->o.time_limit <= 0 || rp__now_seconds() - s->t0 <= frac * s->o.time_limit)
+        return false;
+    s->timed_out = true;
+    return true;
 }
 
 static bool out_of_time(rp_solver *s)
@@ -418,13 +421,16 @@ typedef struct ejection {
     long *left_until;/* ... and the iteration until which it may not go back */
     long *stay_until;/* per instance: iteration until which it may not be ejected */
     long it;
-    long evals;      /* exchange evaluations so far: the attempt's work bound */
+    long evals;      /* exchange evaluations so far ... */
+    long max_evals;  /* ... and the attempt's work bound */
     int banned;      /* the reef being eliminated */
 } ejection;
 
 /* Work bound of one elimination attempt, in slot-metric additions (about
  * 30 ms); an exchange evaluation costs metrics x slots of them. */
 #define ELIM_MAX_WORK 5e7
+/* Attempts to eliminate a reef while its region stays unchanged. */
+#define ELIM_TRIES 4
 
 static bool fits_free(ejection *e, int r, const int *outs, int nout, int u)
 {
@@ -599,14 +605,18 @@ static bool eject_swap21(ejection *e, const int *cand, int nc)
                     double gain = suw - size_key(s->f, (size_t)v);
                     if (gain <= best_gain)
                         continue;
+                    if (e->evals >= e->max_evals)
+                        goto done;
                     load l;
                     int pool, nodes;
+                    e->evals++;
                     double c = rp__exchange_cost(s, r, &v, 1, ins, 2, &l, &pool, &nodes);
                     if (pool >= 0 && c <= s->r[r].cost + 1e-9)
                         best_gain = gain, bu = u, bw = w, bv = v, br = r;
                 }
             }
         }
+done:
     if (br < 0)
         return false;
     for (size_t k = 0; k < p->len; k++) /* take u and w out of the pool */
@@ -688,6 +698,18 @@ static bool eliminate(rp_solver *s, int R, int *buf)
         if (s->moves + need > s->budget)
             return false;
     }
+    /* The region's state; the attempt is skipped after ELIM_TRIES failures
+     * on the same one (it is randomised, so a retry may still succeed). */
+    sreef *x = &s->r[R];
+    double rc = 0, rsh = 0;
+    for (int k = 0; k < s->region_nreefs[x->region]; k++) {
+        const sreef *y = &s->r[s->region_reefs[x->region][k]];
+        rc += y->cost;
+        rsh += y->shape;
+    }
+    bool same = x->elim_cost == rc && x->elim_shape == rsh && x->elim_moves == s->moves;
+    if (same && x->elim_fails >= ELIM_TRIES)
+        return false;
     ejection e = {.s = s, .banned = R};
     double sh0, c0 = rp__total_cost(s, &sh0);
     roster_build(s, &e.ro);
@@ -702,8 +724,8 @@ static bool eliminate(rp_solver *s, int R, int *buf)
     double best_w = pool_weight(&e);
     int stall = 0;
     int max_stall = 300 + 20 * (int)n;
-    long max_evals = (long)(ELIM_MAX_WORK / (RP_NMETRICS * s->f->set.slots));
-    for (int round = 0; e.pool.len && stall < max_stall && e.evals < max_evals &&
+    e.max_evals = (long)(ELIM_MAX_WORK / (RP_NMETRICS * s->f->set.slots));
+    for (int round = 0; e.pool.len && stall < max_stall && e.evals < e.max_evals &&
                         !out_of_time(s);
          round++) {
         int nc = candidates(s, s->r[R].region, cand);
@@ -721,8 +743,11 @@ static bool eliminate(rp_solver *s, int R, int *buf)
                 rp__improves(c1 - c0, sh1 - sh0);
     rp_log(RP_LOG_DEBUG, "eliminate reef %d (%zu instances): %zu left after %ld steps, %s", R, n,
            e.pool.len, e.it, keep ? "kept" : "undone");
-    if (!keep)
+    if (!keep) {
         rp__rollback(s, &e.j);
+        x->elim_fails = same ? x->elim_fails + 1 : 1;
+        x->elim_cost = rc, x->elim_shape = rsh, x->elim_moves = s->moves;
+    }
     free(cand);
     rp_vec_free(&e.pool);
     rp_vec_free(&e.j.log);
@@ -765,7 +790,7 @@ static void sweep(rp_solver *s)
 
 /* Proven optimal: the objective is within a millionth (or half a cent) of
  * the lower bound. */
-static bool at_bound(rp_solver *s)
+static bool at_bound(const rp_solver *s)
 {
     return rp_solver_objective(s) <= s->lb + fmax(1e-6 * s->lb, 0.005);
 }
@@ -830,6 +855,7 @@ void rp_solver_run(rp_solver *s)
             better = rp__lns_step(s, buf);
             lns_spent += rp__now_seconds() - now;
             lns_calls++;
+            s->timed_out = true; /* its steps get a share of wall time */
             lns_wins += better;
         } else if (u < 70) {
             size_t i = (size_t)rp__rng_below(s, (int)f->ninst);
@@ -858,6 +884,7 @@ void rp_solver_run(rp_solver *s)
             }
         }
     }
+    s->iters_spent = s->iters >= max_iters;
     rp_log(RP_LOG_INFO,
            "improvement: %ld iterations, %.2f s; large-neighbourhood MIP steps: %ld, improving "
            "%ld, %.2f s",
@@ -866,7 +893,18 @@ void rp_solver_run(rp_solver *s)
     sweep(s);
     rp_log(RP_LOG_INFO, "sweep: objective %.2f -> %.2f", before_sweep, rp_solver_objective(s));
     free(buf);
-    rp_log(RP_LOG_INFO, "search: %ld iterations, %.2f s, objective %.2f", s->iters,
-           rp__now_seconds() - s->t0, rp_solver_objective(s));
+    rp_log(RP_LOG_INFO, "search: %ld iterations, %.2f s, objective %.2f, stopped by %s", s->iters,
+           rp__now_seconds() - s->t0, rp_solver_objective(s), rp_stop_names[rp_solver_stop(s)]);
+}
+
+const char *const rp_stop_names[4] = {"lower bound", "time limit", "iterations", "stagnation"};
+
+rp_stop rp_solver_stop(const rp_solver *s)
+{
+    if (at_bound(s))
+        return RP_STOP_LOWER_BOUND;
+    if (s->timed_out)
+        return RP_STOP_TIME_LIMIT;
+    return s->iters_spent ? RP_STOP_ITERATIONS : RP_STOP_STAGNATION;
 }
 

@@ -305,11 +305,12 @@ bool rp__pack_region(rp_solver *s, int g, double deadline)
         }
         capacities(&k, (const double(*)[RP_NMETRICS + NCOUNT])lim, cap, stays);
         may_ctx mc = {&k, dbpeak};
-        rp_pack p = {k.n, k.d, k.nb, w, cap, at, stays, may_go, &mc};
+        rp_pack p = {k.n, k.d, k.nb, w, cap, at, stays, may_go, &mc, false};
         int floor = rp_pack_bound(&p);
         int before = k.nb;
         double t = rp__now_seconds();
         int after = rp_pack_reduce(&p, floor, deadline, 50, &s->rng);
+        s->timed_out |= p.timed_out;
         rp_log(RP_LOG_INFO,
                "pack %s: %d instances, %d reefs, %d dimensions (%d distinct slots): %d -> %d "
                "reefs, bound %d, %.2f s",

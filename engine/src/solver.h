@@ -27,8 +27,21 @@ void rp_solver_free(rp_solver *s);
 
 /* Runs construction then improvement until the iteration budget is spent,
  * the search stagnates, or the time limit passes. Deterministic for a given
- * seed when it stops on iterations or stagnation. */
+ * seed unless the time limit ended some part of it (RP_STOP_TIME_LIMIT). */
 void rp_solver_run(rp_solver *s);
+
+/* Why the search ended, in order of precedence: it reached the lower bound
+ * (a proven optimum); the time limit cut some step short (a MIP step, the
+ * packing kernel or the improvement loop), so another run may differ; the
+ * iteration budget was spent; it stopped improving. */
+typedef enum rp_stop {
+    RP_STOP_LOWER_BOUND,
+    RP_STOP_TIME_LIMIT,
+    RP_STOP_ITERATIONS,
+    RP_STOP_STAGNATION
+} rp_stop;
+extern const char *const rp_stop_names[4]; /* "lower bound", "time limit", ... */
+rp_stop rp_solver_stop(const rp_solver *s);
 
 /* Writes the target placement, reef sizes, unplaced, deferred and summary
  * (actions are added by rp_plan_sequence). */

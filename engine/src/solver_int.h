@@ -23,6 +23,12 @@ typedef struct sreef {
     int pool, nodes; /* cheapest sizing of the load, -1 when none fits */
     double cost;     /* reef cost with penalties; 0 when empty */
     double shape;    /* tie-breaker: minus the sum of squared fill levels */
+    /* Failed eliminations of this reef and the region's state when they
+     * failed (cost, tie-breaker, moves): retrying an unchanged region is
+     * work that finds nothing. */
+    int elim_fails;
+    double elim_cost, elim_shape;
+    int elim_moves;
 } sreef;
 
 struct rp_solver {
@@ -49,6 +55,8 @@ struct rp_solver {
     long iters;
     double lb; /* lower bound of the instances placed after construction */
     bool smooth; /* price shared capacity by the unit (construction) */
+    bool timed_out; /* the time limit cut some step short */
+    bool iters_spent; /* the improvement loop used its whole iteration budget */
 };
 
 /* What a reef would hold: the figures rp_size_for and the cost need. */

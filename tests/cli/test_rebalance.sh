@@ -13,7 +13,8 @@ trap 'rm -rf "$tmp"' EXIT
 command -v jq >/dev/null || { echo "FAIL jq is not installed (scripts/setup installs it)"; exit 1; }
 fail=0 passed=0
 ok() { echo "ok   $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL $1"; fail=1; }
+bad() { echo "FAIL $1"; fail=1; failed=$((failed + 1)); }
+failed=0
 
 # At most $jobs background jobs; each writes its report to $tmp/log.*.
 jobs_max=2
@@ -126,23 +127,31 @@ for n in s5-20000 s4-3000 s3-1000 s5-1000 s2-500 s1-200; do
 done
 
 # ---- determinism: same seed, same plan (solve_seconds aside) -------------
-# A search cut by --time-limit may differ; the big fleets get an iteration
-# budget they finish well within the limit.
+# A search cut by --time-limit may differ, and says so (stopped_by "time
+# limit"): such a run does not test determinism and fails here. The big
+# fleets get an iteration budget; the limits are generous because the
+# sanitizer build is many times slower.
 det() {
   local name=$1 k=$2; shift 2
   local a=$tmp/det.$name.a.json b=$tmp/det.$name.b.json
   {
-    "$bin" rebalance "$tmp/$name" -o "$a" --move-budget "$k" --seed 7 "$@" 2>/dev/null &&
-      "$bin" rebalance "$tmp/$name" -o "$b" --move-budget "$k" --seed 7 "$@" 2>/dev/null ||
+    "$bin" rebalance "$tmp/$name" -o "$a" --json --move-budget "$k" --seed 7 "$@" \
+        >"$a.sum" 2>/dev/null &&
+      "$bin" rebalance "$tmp/$name" -o "$b" --json --move-budget "$k" --seed 7 "$@" \
+        >"$b.sum" 2>/dev/null ||
       { bad "$name: rebalance for determinism failed"; exit 0; }
-    if cmp -s <(jq -S 'del(.summary.solve_seconds)' "$a") <(jq -S 'del(.summary.solve_seconds)' "$b")
-    then ok "$name: same seed, byte-identical plan"
+    local sa sb
+    sa=$(jq -r .stopped_by "$a.sum") sb=$(jq -r .stopped_by "$b.sum")
+    if [ "$sa" = "time limit" ] || [ "$sb" = "time limit" ] || [ "$sa" = null ]; then
+      bad "$name: stopped by '$sa' / '$sb': the clock decided, determinism not tested"
+    elif cmp -s <(jq -S 'del(.summary.solve_seconds)' "$a") <(jq -S 'del(.summary.solve_seconds)' "$b")
+    then ok "$name: same seed, byte-identical plan (stopped by $sa)"
     else bad "$name: same seed, different plans"; fi
   } > "$tmp/log.det.$name" 2>&1
 }
-spawn det s1-200 40 --time-limit 30
-spawn det s3-1000 -1 --time-limit 30
-spawn det s4-3000 40 --time-limit 60 --iterations 20000
+spawn det s1-200 40 --time-limit 120
+spawn det s3-1000 -1 --time-limit 120
+spawn det s4-3000 40 --time-limit 120 --iterations 20000
 wait
 
 # ---- a rebalanced fleet is left alone --------------------------------------
@@ -245,5 +254,6 @@ else bad "non-empty target: exit $rc, $(cat "$tmp/err")"; fi
 
 cat "$tmp"/log.* | sort
 grep -q '^FAIL' "$tmp"/log.* && fail=1
-echo "$((passed + $(cat "$tmp"/log.* | grep -c '^ok'))) checks passed"
+echo "$((passed + $(cat "$tmp"/log.* | grep -c '^ok'))) checks passed," \
+     "$((failed + $(cat "$tmp"/log.* | grep -c '^FAIL'))) failed"
 exit $fail

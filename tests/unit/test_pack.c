@@ -43,13 +43,13 @@ START_TEST(bound_l2_beats_continuous)
     float w[] = {6, 6, 6};
     double cap[] = {10, 10, 10};
     int at[] = {0, 1, 2};
-    rp_pack p = {3, 1, 3, w, cap, at, NULL, NULL, NULL};
+    rp_pack p = {3, 1, 3, w, cap, at, NULL, NULL, NULL, false};
     ck_assert_int_eq(rp_pack_bound(&p), 3);
     /* Mixed sizes: 7,7,3,3,3 in 10: two bins hold 7+3, one holds 3. */
     float w2[] = {7, 7, 3, 3, 3};
     double cap2[] = {10, 10, 10, 10, 10};
     int at2[] = {0, 1, 2, 3, 4};
-    rp_pack p2 = {5, 1, 5, w2, cap2, at2, NULL, NULL, NULL};
+    rp_pack p2 = {5, 1, 5, w2, cap2, at2, NULL, NULL, NULL, false};
     ck_assert_int_eq(rp_pack_bound(&p2), 3);
 }
 END_TEST
@@ -59,7 +59,7 @@ START_TEST(bound_unequal_capacities_is_continuous)
     float w[] = {6, 6, 6};
     double cap[] = {10, 20, 10};
     int at[] = {0, 1, 2};
-    rp_pack p = {3, 1, 3, w, cap, at, NULL, NULL, NULL};
+    rp_pack p = {3, 1, 3, w, cap, at, NULL, NULL, NULL, false};
     ck_assert_int_eq(rp_pack_bound(&p), 1); /* 18 / 20, rounded up */
 }
 END_TEST
@@ -83,7 +83,7 @@ static rp_pack triplets(int nt, uint64_t seed, float **w, double **cap, int **at
         (*cap)[i] = 1000;
         (*at)[i] = i;
     }
-    return (rp_pack){n, 1, n, *w, *cap, *at, NULL, NULL, NULL};
+    return (rp_pack){n, 1, n, *w, *cap, *at, NULL, NULL, NULL, false};
 }
 
 START_TEST(reduce_reaches_exact_fill)
@@ -98,6 +98,23 @@ START_TEST(reduce_reaches_exact_fill)
     assert_feasible(&p);
     ck_assert_int_eq(used, bins_used(&p));
     ck_assert_int_eq(used, 20);
+    ck_assert(!p.timed_out); /* ended at the bound, not by the clock */
+    free(w), free(cap), free(at);
+}
+END_TEST
+
+START_TEST(reduce_reports_deadline)
+{
+    /* A deadline already past: the start comes back unchanged and the
+     * result is marked as cut by the clock. */
+    float *w;
+    double *cap;
+    int *at;
+    rp_pack p = triplets(20, 42, &w, &cap, &at);
+    uint64_t rng = 7;
+    int used = rp_pack_reduce(&p, 20, rp__now_seconds() - 1, 50, &rng);
+    ck_assert_int_eq(used, 60);
+    ck_assert(p.timed_out);
     free(w), free(cap), free(at);
 }
 END_TEST
@@ -108,7 +125,7 @@ START_TEST(reduce_never_worse_than_start)
     float w[] = {6, 6, 4, 4};
     double cap[] = {10, 10, 10, 10};
     int at[] = {0, 1, 0, 1};
-    rp_pack p = {4, 1, 4, w, cap, at, NULL, NULL, NULL};
+    rp_pack p = {4, 1, 4, w, cap, at, NULL, NULL, NULL, false};
     uint64_t rng = 1;
     ck_assert_int_eq(rp_pack_reduce(&p, 1, rp__now_seconds() + 5, 5, &rng), 2);
     assert_feasible(&p);
@@ -130,7 +147,7 @@ START_TEST(reduce_respects_stays_and_may)
     double cap[] = {10, 10, 10, 10, 10, 10};
     int at[] = {1, 1, 3, 3, 4, 5};
     bool stays[] = {false, false, true, false, false, false};
-    rp_pack p = {6, 1, 6, w, cap, at, stays, not_bin0, NULL};
+    rp_pack p = {6, 1, 6, w, cap, at, stays, not_bin0, NULL, false};
     uint64_t rng = 3;
     int used = rp_pack_reduce(&p, 3, rp__now_seconds() + 5, 20, &rng);
     assert_feasible(&p);
@@ -152,7 +169,7 @@ START_TEST(reduce_two_dimensions)
     int at[] = {0, 1, 2, 3, 4, 5};
     for (int b = 0; b < 6; b++)
         cap[2 * b] = cap[2 * b + 1] = 10;
-    rp_pack p = {6, 2, 6, w, cap, at, NULL, NULL, NULL};
+    rp_pack p = {6, 2, 6, w, cap, at, NULL, NULL, NULL, false};
     uint64_t rng = 5;
     int used = rp_pack_reduce(&p, rp_pack_bound(&p), rp__now_seconds() + 5, 20, &rng);
     assert_feasible(&p);
@@ -177,7 +194,7 @@ START_TEST(reduce_uniform_items_stays_feasible)
             cap[i] = 150;
             at[i] = i;
         }
-        rp_pack p = {n, 1, n, w, cap, at, NULL, NULL, NULL};
+        rp_pack p = {n, 1, n, w, cap, at, NULL, NULL, NULL, false};
         uint64_t rng = seed;
         int floor = rp_pack_bound(&p);
         int used = rp_pack_reduce(&p, floor, rp__now_seconds() + 2, 30, &rng);
@@ -197,6 +214,7 @@ int main(void)
     tcase_add_test(tc, bound_l2_beats_continuous);
     tcase_add_test(tc, bound_unequal_capacities_is_continuous);
     tcase_add_test(tc, reduce_reaches_exact_fill);
+    tcase_add_test(tc, reduce_reports_deadline);
     tcase_add_test(tc, reduce_never_worse_than_start);
     tcase_add_test(tc, reduce_respects_stays_and_may);
     tcase_add_test(tc, reduce_two_dimensions);

@@ -156,17 +156,21 @@ static void free_fleet(tfleet *t)
     free(t->dir);
 }
 
-/* Solves with the fleet's move budget, sequences, and checks the plan with
- * rp_verify (which must find nothing). */
-static rp_plan *solve(const rp_fleet *f, uint64_t seed)
+/* Why the last solve() stopped. */
+static rp_stop last_stop;
+
+/* Solves with the fleet's move budget within time_limit seconds,
+ * sequences, and checks the plan with rp_verify (which must find nothing). */
+static rp_plan *solve_within(const rp_fleet *f, uint64_t seed, double time_limit)
 {
     rp_error err = {0};
     rp_plan *p = rp_plan_new();
     ck_assert_int_eq(rp_fleet_fingerprint(f, p->fingerprint, &err), 0);
-    rp_solve_opts o = {.time_limit = 60, .seed = seed, .move_budget = -2, .max_iters = 0};
+    rp_solve_opts o = {.time_limit = time_limit, .seed = seed, .move_budget = -2, .max_iters = 0};
     rp_solver *s = rp_solver_new(f, &o);
     rp_solver_run(s);
     rp_solver_to_plan(s, p);
+    last_stop = rp_solver_stop(s);
     rp_solver_free(s);
     rp_plan_sequence(f, p, 4);
     rp_verify_report rep;
@@ -175,6 +179,11 @@ static rp_plan *solve(const rp_fleet *f, uint64_t seed)
                   rep.nmsgs ? rep.msgs[0] : "?");
     rp_verify_report_free(&rep);
     return p;
+}
+
+static rp_plan *solve(const rp_fleet *f, uint64_t seed)
+{
+    return solve_within(f, seed, 60);
 }
 
 static const rp_placement *placement(const rp_fleet *f, const rp_plan *p, const char *id)
@@ -406,6 +415,7 @@ START_TEST(same_seed_same_plan)
 {
     tfleet t = make_fleet(-1, THREE_REEFS, staggered, RP_ARRAY_LEN(staggered));
     rp_plan *p1 = solve(t.f, 42), *p2 = solve(t.f, 42);
+    ck_assert_int_ne(last_stop, RP_STOP_TIME_LIMIT);
     char *a = plan_text(t.f, p1), *b = plan_text(t.f, p2);
     ck_assert_str_eq(a, b);
     ck_assert_double_lt(p1->sum.cost_after, p1->sum.cost_before);
@@ -416,6 +426,22 @@ START_TEST(same_seed_same_plan)
     free(b);
     rp_plan_free(p1);
     rp_plan_free(p2);
+    free_fleet(&t);
+}
+END_TEST
+
+/* A time limit too short for any search step is reported as the reason
+ * the search stopped (construction alone is far from the bound here). */
+START_TEST(time_limit_is_reported)
+{
+    tfleet t = make_fleet(-1, THREE_REEFS, staggered, RP_ARRAY_LEN(staggered));
+    rp_plan *p = solve_within(t.f, 42, 1e-9);
+    ck_assert_double_gt(p->sum.objective, p->sum.lower_bound + 1);
+    ck_assert_int_eq(last_stop, RP_STOP_TIME_LIMIT);
+    rp_plan_free(p);
+    p = solve(t.f, 42);
+    ck_assert_int_ne(last_stop, RP_STOP_TIME_LIMIT);
+    rp_plan_free(p);
     free_fleet(&t);
 }
 END_TEST
@@ -484,6 +510,7 @@ int main(void)
     tcase_add_test(tc, group_members_in_distinct_reefs);
     tcase_add_test(tc, too_big_instance_is_unplaced_with_a_reason);
     tcase_add_test(tc, same_seed_same_plan);
+    tcase_add_test(tc, time_limit_is_reported);
     tcase_add_test(tc, budget_two_caps_moves);
     tcase_add_test(tc, target_fleet_round_trip);
     suite_add_tcase(s, tc);
