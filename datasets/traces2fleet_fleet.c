@@ -279,7 +279,7 @@ static void inst_id(size_t k, size_t n, char *buf, size_t len)
 
 static int write_instances(const out *w, const char *dir, rp_error *err)
 {
-    char *path, id[32], num[32];
+    char *path, id[48], num[32];
     FILE *fp = open_out(dir, "instances.csv", &path, err);
     if (!fp)
         return close_out(NULL, path, RP_EIO, err);
@@ -312,7 +312,7 @@ static void profile_rows(FILE *fp, const char *id, const inst *in, const double 
 
 static int write_profiles(const out *w, const char *dir, rp_error *err)
 {
-    char *path, id[32];
+    char *path, id[48];
     FILE *fp = open_out(dir, "profiles.csv", &path, err);
     if (!fp)
         return close_out(NULL, path, RP_EIO, err);

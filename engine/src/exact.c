@@ -141,8 +141,12 @@ static bool try_model(rp_solver *s, const modelmap *m, const rp_mip_opts *mo, co
 void rp__exact_small(rp_solver *s)
 {
     const rp_fleet *f = s->f;
-    if (f->ninst == 0 || f->ninst > EXACT_MAX_INSTANCES || remaining(s) < 0.5)
+    if (f->ninst == 0 || f->ninst > EXACT_MAX_INSTANCES)
         return;
+    if (remaining(s) < 0.5) {
+        s->timed_out = true; /* no time left for the step it would take */
+        return;
+    }
     modelmap m;
     map_build(s, &m);
     if (!m.complete) { /* the model lacks reefs the heuristic may open */

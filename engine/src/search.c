@@ -806,6 +806,8 @@ static void pack_regions(rp_solver *s)
             deadline = now + (s->t0 + 0.75 * s->o.time_limit - now) / (ng - g);
         if (now < deadline)
             rp__pack_region(s, g, deadline);
+        else
+            s->timed_out = true;
     }
 }
 
