@@ -19,14 +19,17 @@
     X(move_budget, "--move-budget", -2, -1, 1e9,                                            \
       "instances that may change reef (-1 unlimited; default: fleet.json)")                 \
     X(max_concurrent, "--max-concurrent", 4, 1, 1000, "migrations per reef in one wave")    \
-    X(iterations, "--iterations", 0, 0, 1e12, "search iterations (0: scaled to the fleet)")
+    X(iterations, "--iterations", 0, 0, 1e12, "search iterations (0: scaled to the fleet)")     \
+    X(lns_steps, "--lns-steps", -2, -2, 1e9,                                                \
+      "large-neighbourhood MIP steps at most (-2: 300, x 24 / slots above 24 slots; -1: 2% " \
+      "of iterations; 0: none)")
 
 typedef struct opts {
 #define X(name, flag, def, lo, hi, help) double name;
     REBALANCE_OPTIONS(X)
 #undef X
     const char *dir, *out, *target_fleet;
-    bool json, explain, peak_profiles, lns;
+    bool json, explain, peak_profiles;
     int verbose;
 } opts;
 
@@ -74,8 +77,8 @@ static int parse(int argc, char **argv, opts *o)
             o->explain = true;
         } else if (!strcmp(a, "--peak-profiles")) {
             o->peak_profiles = true;
-        } else if (!strcmp(a, "--lns")) {
-            o->lns = true;
+        } else if (!strcmp(a, "--lns")) { /* no cap: 2% of the iterations */
+            o->lns_steps = -1;
         } else if (!strcmp(a, "-v")) {
             o->verbose++;
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -90,8 +93,10 @@ static int parse(int argc, char **argv, opts *o)
     }
     if (!o->dir)
         return usage_help(), -1;
-    if (o->move_budget != floor(o->move_budget) || o->seed != floor(o->seed))
-        return rp_cli_usage("rebalance", "--seed and --move-budget take whole numbers"), -1;
+    if (o->move_budget != floor(o->move_budget) || o->seed != floor(o->seed) ||
+        o->lns_steps != floor(o->lns_steps))
+        return rp_cli_usage("rebalance", "--seed, --move-budget and --lns-steps take whole numbers"),
+               -1;
     return 0;
 }
 
@@ -103,7 +108,6 @@ static char *settings_echo(const rp_fleet *f, const opts *o, int budget)
 #undef X
     json_object_set_new(j, "move_budget", json_integer(budget));
     json_object_set_new(j, "peak_profiles", json_boolean(o->peak_profiles));
-    json_object_set_new(j, "lns", json_boolean(o->lns));
     json_object_set_new(j, "slots", json_integer(f->set.slots));
     json_object_set_new(j, "quantile", json_real(f->set.quantile));
     char *s = json_dumps(j, JSON_COMPACT);
@@ -215,7 +219,7 @@ int cmd_rebalance(int argc, char **argv)
     if (o.peak_profiles)
         rp_fleet_flatten_peaks(f);
     rp_solve_opts so = {o.time_limit, (uint64_t)o.seed, (int)o.move_budget, (long)o.iterations,
-                        o.lns};
+                        (long)o.lns_steps};
     rp_solver *s = rp_solver_new(f, &so);
     rp_solver_run(s);
     rp_solver_to_plan(s, p);

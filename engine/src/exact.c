@@ -15,6 +15,11 @@
 #define EXACT_MAX_INSTANCES 60
 /* Instances freed by one large-neighbourhood step, at most. */
 #define LNS_MAX_FREE 16
+/* Work limits of one large-neighbourhood MIP: branch-and-bound nodes and
+ * simplex iterations of its root LP. They end a step, not the clock, so a
+ * run with --lns is as deterministic as one without. */
+#define LNS_NODES 200
+#define LNS_LP_ITERS 20000
 
 /* The model's reef numbering against the solver's. */
 typedef struct modelmap {
@@ -199,7 +204,11 @@ static bool pick_pair(rp_solver *s, int *a, int *b)
 bool rp__lns_step(rp_solver *s, int *buf)
 {
     int a, b;
-    if (remaining(s) < 1.0 || !pick_pair(s, &a, &b))
+    if (remaining(s) < 1.0) {
+        s->timed_out = true;
+        return false;
+    }
+    if (!pick_pair(s, &a, &b))
         return false;
     size_t n = 0;
     for (int k = 0; k < s->nmovers; k++) {
@@ -220,7 +229,9 @@ bool rp__lns_step(rp_solver *s, int *buf)
         rp_mip_opts mo;
         rp_mip_opts_default(&mo);
         mo.move_budget = s->budget;
-        mo.time_limit = fmin(1.0, remaining(s) * 0.2);
+        mo.time_limit = remaining(s) * 0.5; /* a safety net: the work limits end it */
+        mo.node_limit = LNS_NODES;
+        mo.lp_iter_limit = LNS_LP_ITERS;
         mo.free_inst = buf;
         mo.nfree = n;
         mo.cand_reefs = cand;

@@ -164,6 +164,12 @@ static void on_search(glp_tree *tree, void *info)
     int node = glp_ios_best_node(tree);
     if (node > 0)
         j->bound = glp_ios_node_bound(tree, node);
+    if (j->o->node_limit > 0 && glp_ios_reason(tree) == GLP_ISELECT) {
+        int total;
+        glp_ios_tree_size(tree, NULL, NULL, &total);
+        if (total > j->o->node_limit)
+            glp_ios_terminate(tree);
+    }
 }
 
 static int time_limit_ms(double seconds)
@@ -185,6 +191,8 @@ static double relax_first(mip_job *j)
     s.msg_lev = GLP_MSG_OFF;
     s.presolve = GLP_OFF; /* GLPK's LP presolver ignores tm_lim */
     s.tm_lim = time_limit_ms(j->o->time_limit);
+    if (j->o->lp_iter_limit > 0)
+        s.it_lim = j->o->lp_iter_limit;
     int rc = glp_simplex(j->m.lp, &s);
     j->out->timed_out = rc == GLP_ETMLIM;
     if (rc != 0 || glp_get_status(j->m.lp) != GLP_OPT)

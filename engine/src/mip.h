@@ -65,6 +65,12 @@ typedef struct rp_mip_opts {
     int move_budget;   /* -1 unlimited, -2 the fleet's setting */
     double time_limit; /* seconds for glp_intopt; <= 0: none */
     double mip_gap;    /* relative gap at which the search stops */
+    /* Work limits that do not depend on the machine's speed (0: none):
+     * simplex iterations of the root LP, and branch-and-bound nodes. A
+     * search they end is as deterministic as GLPK; a search the time limit
+     * ends is not (timed_out in the result). */
+    int lp_iter_limit;
+    int node_limit;
     const int *free_inst;
     size_t nfree;
     const int *cand_reefs;
@@ -82,7 +88,7 @@ void rp_mip_opts_default(rp_mip_opts *o);
 
 typedef enum {
     RP_MIP_OPTIMAL,  /* proven optimal within mip_gap */
-    RP_MIP_FEASIBLE, /* a solution, not proven optimal (time limit) */
+    RP_MIP_FEASIBLE, /* a solution, not proven optimal (time or work limit) */
     RP_MIP_NONE      /* no solution found (time limit, or the model is empty) */
 } rp_mip_status;
 extern const char *const rp_mip_status_names[3]; /* "optimal", "feasible", "none" */

@@ -551,7 +551,8 @@ static void group_rows(rp__mip *m)
         for (size_t k = start[g]; k < start[g + 1]; k++)
             group_member(m, (size_t)members[k], &marks);
         gmark *a = marks.data;
-        qsort(a, marks.len, sizeof(gmark), cmp_gmark);
+        if (marks.len > 1) /* qsort wants a non-null array even when empty */
+            qsort(a, marks.len, sizeof(gmark), cmp_gmark);
         for (size_t lo = 0, hi; lo < marks.len; lo = hi) {
             int fixed = 0;
             for (hi = lo; hi < marks.len && a[hi].reef == a[lo].reef; hi++) {

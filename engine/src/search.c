@@ -844,20 +844,28 @@ void rp_solver_run(rp_solver *s)
     double last_sh, last_cost = rp__total_cost(s, &last_sh);
     double lns_spent = 0;
     long lns_calls = 0, lns_wins = 0;
+    /* Large-neighbourhood steps: 2% of the iterations, or fewer, spread
+     * over the iteration budget, when their number is capped. */
+    long lns_cap = s->o.lns_steps, lns_per_10k = 200;
+    if (lns_cap == -2) /* a step's model grows with the slots */
+        lns_cap = RP_LNS_AUTO_STEPS * 24 / (f->set.slots > 24 ? f->set.slots : 24);
+    if (lns_cap >= 0)
+        lns_per_10k = lns_cap * 10000 >= 200 * max_iters ? 200 : lns_cap * 10000 / max_iters;
+    if (lns_cap > 0 && lns_per_10k < 1)
+        lns_per_10k = 1;
     for (s->iters = 0; s->iters < max_iters && stall < stall_limit && s->nmovers + f->ninst > 0;
          s->iters++) {
         if ((s->iters & 63) == 0 && out_of_time(s))
             break;
         if (s->iters == 0 && at_bound(s))
             break;
-        int u = rp__rng_below(s, 100);
+        int u10k = rp__rng_below(s, 10000), u = u10k / 100;
         bool better;
         double now = rp__now_seconds();
-        if (s->o.lns && u < 2 && lns_spent < 0.2 * (now - s->t0)) {
+        if (u10k < lns_per_10k && (lns_cap < 0 || lns_calls < lns_cap)) {
             better = rp__lns_step(s, buf);
             lns_spent += rp__now_seconds() - now;
             lns_calls++;
-            s->timed_out = true; /* its steps get a share of wall time */
             lns_wins += better;
         } else if (u < 70) {
             size_t i = (size_t)rp__rng_below(s, (int)f->ninst);

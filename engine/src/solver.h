@@ -11,13 +11,17 @@
 
 #include "plan.h"
 
+#define RP_LNS_AUTO_STEPS 300
+
 typedef struct rp_solve_opts {
     double time_limit; /* seconds of wall time for the whole solve */
     uint64_t seed;
     int move_budget;   /* -1 unlimited; -2 means "use the fleet's setting" */
     long max_iters;    /* 0: default, scaled to the fleet */
-    bool lns;          /* large-neighbourhood MIP steps (time-limited GLPK solves make a
-                          run depend on machine speed, so they are opt-in) */
+    long lns_steps;    /* large-neighbourhood MIP steps at most: 0 none, -1 no cap (2% of
+                          the iterations), -2 RP_LNS_AUTO_STEPS, x 24 / slots above 24 slots
+                          (a step's model grows with the slots); each step is bounded by nodes and LP
+                          iterations, not by the clock */
 } rp_solve_opts;
 
 typedef struct rp_solver rp_solver;

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "generate.h"
 #include "mip.h"
 #include "solver.h"
 #include "testutil.h"
@@ -442,6 +443,45 @@ START_TEST(warm_start)
 }
 END_TEST
 
+/* A node limit ends a branch and bound that needs many nodes (this fleet
+ * takes seconds to prove), well before its time limit: the result is not
+ * marked timed out, is not proven optimal, and is the same on every run. */
+START_TEST(node_limit_is_deterministic)
+{
+    char *dir = rp_test_tmpdir();
+    char *out = rp_xasprintf("%s/fleet", dir);
+    rp_gen_opts g;
+    rp_gen_opts_init(&g);
+    g.instances = 40;
+    g.seed = 3;
+    g.slots = 24;
+    rp_error err = {0};
+    ck_assert_int_eq(rp_generate(&g, out, &err), 0);
+    rp_fleet *f = NULL;
+    ck_assert_int_eq(rp_fleet_load(out, &f, &err), 0);
+    rp_mip_opts o;
+    rp_mip_opts_default(&o);
+    o.node_limit = 3;
+    o.lp_iter_limit = 100000;
+    rp_mip_result a, b;
+    ck_assert_int_eq(rp_mip_solve_opts(f, &o, &a, &err), 0);
+    ck_assert_int_eq(rp_mip_solve_opts(f, &o, &b, &err), 0);
+    ck_assert(!a.timed_out);
+    ck_assert_int_ne(a.status, RP_MIP_OPTIMAL);
+    ck_assert_int_eq(a.status, b.status);
+    ck_assert(a.bound == b.bound);
+    ck_assert(a.seconds < 30);
+    rp_mip_result_free(&a);
+    rp_mip_result_free(&b);
+    rp_fleet_free(f);
+    char *cmd = rp_xasprintf("rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+    free(cmd);
+    free(out);
+    free(dir);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("mip");
@@ -458,6 +498,7 @@ static Suite *suite(void)
     tcase_add_test(tc, export_reads_back);
     tcase_add_test(tc, tiny_not_above_heuristic);
     tcase_add_test(tc, warm_start);
+    tcase_add_test(tc, node_limit_is_deterministic);
     suite_add_tcase(s, tc);
     return s;
 }
