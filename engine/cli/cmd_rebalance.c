@@ -21,8 +21,8 @@
     X(max_concurrent, "--max-concurrent", 4, 1, 1000, "migrations per reef in one wave")    \
     X(iterations, "--iterations", 0, 0, 1e12, "search iterations (0: scaled to the fleet)")     \
     X(lns_steps, "--lns-steps", -2, -2, 1e9,                                                \
-      "large-neighbourhood MIP steps at most (-2: 300, x 24 / slots above 24 slots; -1: 2% " \
-      "of iterations; 0: none)")
+      "large-neighbourhood MIP steps at most (-2: 300, x 24 / slots above 24 slots, x 2000 / " \
+      "instances above 2000; -1: 2% of iterations; 0: none)")
 
 typedef struct opts {
 #define X(name, flag, def, lo, hi, help) double name;

@@ -847,8 +847,14 @@ void rp_solver_run(rp_solver *s)
     /* Large-neighbourhood steps: 2% of the iterations, or fewer, spread
      * over the iteration budget, when their number is capped. */
     long lns_cap = s->o.lns_steps, lns_per_10k = 200;
-    if (lns_cap == -2) /* a step's model grows with the slots */
-        lns_cap = RP_LNS_AUTO_STEPS * 24 / (f->set.slots > 24 ? f->set.slots : 24);
+    if (lns_cap == -2) {
+        /* A step's model grows with the slots, and what two reefs can gain
+         * matters less the more reefs there are. */
+        double c = RP_LNS_AUTO_STEPS * 24.0 / (f->set.slots > 24 ? f->set.slots : 24);
+        if (f->ninst > RP_LNS_AUTO_INSTANCES)
+            c *= (double)RP_LNS_AUTO_INSTANCES / (double)f->ninst;
+        lns_cap = (long)c;
+    }
     if (lns_cap >= 0)
         lns_per_10k = lns_cap * 10000 >= 200 * max_iters ? 200 : lns_cap * 10000 / max_iters;
     if (lns_cap > 0 && lns_per_10k < 1)

@@ -12,6 +12,7 @@
 #include "plan.h"
 
 #define RP_LNS_AUTO_STEPS 300
+#define RP_LNS_AUTO_INSTANCES 2000
 
 typedef struct rp_solve_opts {
     double time_limit; /* seconds of wall time for the whole solve */
@@ -20,7 +21,8 @@ typedef struct rp_solve_opts {
     long max_iters;    /* 0: default, scaled to the fleet */
     long lns_steps;    /* large-neighbourhood MIP steps at most: 0 none, -1 no cap (2% of
                           the iterations), -2 RP_LNS_AUTO_STEPS, x 24 / slots above 24 slots
-                          (a step's model grows with the slots); each step is bounded by nodes and LP
+                          (a step's model grows with the slots), x RP_LNS_AUTO_INSTANCES /
+                          instances above that many; each step is bounded by nodes and LP
                           iterations, not by the clock */
 } rp_solve_opts;
 
