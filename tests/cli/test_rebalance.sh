@@ -251,6 +251,19 @@ if [ "$rc" = 2 ] && [ ! -e "$tmp/none.json" ] && grep -q "not empty" "$tmp/err";
 else bad "non-empty target: exit $rc, $(cat "$tmp/err")"; fi
 "$bin" rebalance "$tiny" --target-fleet 2>/dev/null; [ $? = 2 ] && ok "--target-fleet needs a value" \
   || bad "--target-fleet without a value"
+# --lns-steps: a whole number from -2; anything else is a usage error, no plan.
+for v in 1.5 -3 x; do
+  "$bin" rebalance "$tiny" --lns-steps "$v" -o "$tmp/lns.json" 2>"$tmp/err"; rc=$?
+  if [ "$rc" = 2 ] && [ ! -e "$tmp/lns.json" ] && grep -q -- "--lns-steps" "$tmp/err"; then
+    ok "--lns-steps $v refused"
+  else bad "--lns-steps $v: exit $rc, $(cat "$tmp/err")"; fi
+done
+# With the steps off, none run; by default on this fleet, some do.
+REEFPLAN_LOG=info "$bin" rebalance "$tmp/s2-500" --lns-steps 0 -o "$tmp/lns0.json" 2>"$tmp/err0"
+REEFPLAN_LOG=info "$bin" rebalance "$tmp/s2-500" -o "$tmp/lnsd.json" 2>"$tmp/errd"
+if grep -q "large-neighbourhood MIP steps: 0," "$tmp/err0" &&
+   grep -q "large-neighbourhood MIP steps: [1-9]" "$tmp/errd"; then ok "--lns-steps 0 turns the steps off"
+else bad "--lns-steps 0: $(grep -h large-neighbourhood "$tmp/err0" "$tmp/errd" | tr '\n' ';')"; fi
 
 cat "$tmp"/log.* | sort
 grep -q '^FAIL' "$tmp"/log.* && fail=1
