@@ -116,6 +116,16 @@ static double remaining(const rp_solver *s)
     return s->o.time_limit - (rp__now_seconds() - s->t0);
 }
 
+/* Is less than `need` seconds left? A step skipped for that reason makes
+ * the run depend on the clock, which the solver records. */
+static bool short_of_time(rp_solver *s, double need)
+{
+    if (remaining(s) >= need)
+        return false;
+    s->timed_out = true;
+    return true;
+}
+
 /* Solves mo and keeps the result for instances ids when it lowers the
  * objective. */
 static bool try_model(rp_solver *s, const modelmap *m, const rp_mip_opts *mo, const int *ids,
@@ -146,12 +156,8 @@ static bool try_model(rp_solver *s, const modelmap *m, const rp_mip_opts *mo, co
 void rp__exact_small(rp_solver *s)
 {
     const rp_fleet *f = s->f;
-    if (f->ninst == 0 || f->ninst > EXACT_MAX_INSTANCES)
+    if (f->ninst == 0 || f->ninst > EXACT_MAX_INSTANCES || short_of_time(s, 0.5))
         return;
-    if (remaining(s) < 0.5) {
-        s->timed_out = true; /* no time left for the step it would take */
-        return;
-    }
     modelmap m;
     map_build(s, &m);
     if (!m.complete) { /* the model lacks reefs the heuristic may open */
@@ -204,11 +210,7 @@ static bool pick_pair(rp_solver *s, int *a, int *b)
 bool rp__lns_step(rp_solver *s, int *buf)
 {
     int a, b;
-    if (remaining(s) < 1.0) {
-        s->timed_out = true;
-        return false;
-    }
-    if (!pick_pair(s, &a, &b))
+    if (short_of_time(s, 1.0) || !pick_pair(s, &a, &b))
         return false;
     size_t n = 0;
     for (int k = 0; k < s->nmovers; k++) {

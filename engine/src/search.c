@@ -867,8 +867,8 @@ void rp_solver_run(rp_solver *s)
             break;
         int u10k = rp__rng_below(s, 10000), u = u10k / 100;
         bool better;
-        double now = rp__now_seconds();
         if (u10k < lns_per_10k && (lns_cap < 0 || lns_calls < lns_cap)) {
+            double now = rp__now_seconds();
             better = rp__lns_step(s, buf);
             lns_spent += rp__now_seconds() - now;
             lns_calls++;
