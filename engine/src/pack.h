@@ -17,9 +17,9 @@
 #include <stdint.h>
 
 typedef struct rp_pack {
-    int n;  /* items */
-    int d;  /* dimensions */
-    int nb; /* bins */
+    int n;             /* items */
+    int d;             /* dimensions */
+    int nb;            /* bins */
     const float *w;    /* [n * d] item weights, >= 0 */
     const double *cap; /* [nb * d] bin capacities */
     int *at;           /* [n] bin of each item: in, a feasible start; out, the result */
@@ -45,5 +45,27 @@ long rp_l2_bound(double *v, int n, double c);
  * bin. p->at receives the best assignment found (never worse than the
  * start). Returns the number of bins it uses. */
 int rp_pack_reduce(rp_pack *p, int floor, double deadline, int max_fail, uint64_t *rng);
+
+/* What rp_pack_cg did. */
+typedef struct rp_cg_info {
+    int bins;       /* bins of the result */
+    int root_bound; /* ceiling of the column-generation LP bound (0: not reached) */
+    long lp_solves; /* master LPs solved */
+    int columns;    /* patterns generated, the start's bins included */
+    bool timed_out; /* the deadline ended the search */
+    bool failed;    /* GLPK failed; at is unchanged */
+} rp_cg_info;
+
+/* One-dimensional packing into bins of one integral capacity, by column
+ * generation and diving (mip_cg.c, where GLPK lives): n items of integral
+ * weights w[i] in [0, cap]; at holds a feasible assignment to bins
+ * numbered from 0 and receives a packing with fewer bins when one is
+ * found (a new bin keeps the number of the old bin it shares most items
+ * with). Stops when the bins reach max(floor, LP bound), after max_lp
+ * master LP solves (0: no limit) or at the deadline. The pricing keeps a
+ * byte per item and unit of capacity: the caller bounds n * (cap + 1).
+ * Returns the bins of the result. */
+int rp_pack_cg(int n, const long *w, long cap, int *at, int floor, long max_lp, double deadline,
+               rp_cg_info *info);
 
 #endif

@@ -24,9 +24,9 @@ typedef struct rpack {
     rp_solver *s;
     int *item, *bin; /* solver instance / reef of each kernel item / bin */
     int n, nb;
-    int *binof;     /* per solver reef: kernel bin or -1 */
-    bool *is_item;  /* per instance */
-    int *slot_rep;  /* distinct slots: representative slot of each */
+    int *binof;    /* per solver reef: kernel bin or -1 */
+    bool *is_item; /* per instance */
+    int *slot_rep; /* distinct slots: representative slot of each */
     int nslot;
     int dm[RP_NMETRICS]; /* metric used by some item in a shared tier */
     int dc[NCOUNT];      /* count dimension in use */
@@ -41,10 +41,14 @@ static bool shared(const rp_solver *s, size_t i, int m)
 static double count_w(const rp_solver *s, size_t i, int c)
 {
     switch (c) {
-    case C_N: return 1;
-    case C_DB: return s->tier[i][RP_TIER_DB] == RP_SHARED;
-    case C_PODS: return s->tier[i][RP_TIER_COMPUTE] == RP_SHARED;
-    default: return s->tier[i][RP_TIER_COMPUTE] == RP_DEDICATED ? s->ded[i].nodes : 0;
+    case C_N:
+        return 1;
+    case C_DB:
+        return s->tier[i][RP_TIER_DB] == RP_SHARED;
+    case C_PODS:
+        return s->tier[i][RP_TIER_COMPUTE] == RP_SHARED;
+    default:
+        return s->tier[i][RP_TIER_COMPUTE] == RP_DEDICATED ? s->ded[i].nodes : 0;
     }
 }
 
@@ -139,8 +143,8 @@ static void pick_dims(rpack *k, const double limit[][RP_NMETRICS + NCOUNT])
     const rp_solver *s = k->s;
     for (int x = 0; x < k->n; x++)
         for (int m = 0; m < RP_NMETRICS; m++)
-            k->dm[m] |= shared(s, (size_t)k->item[x], m) &&
-                        rp_fleet_peak(s->f, (size_t)k->item[x], m) > 0;
+            k->dm[m] |=
+                shared(s, (size_t)k->item[x], m) && rp_fleet_peak(s->f, (size_t)k->item[x], m) > 0;
     for (int c = 0; c < NCOUNT; c++) {
         bool used = false;
         for (int x = 0; x < k->n && !used; x++)
@@ -166,8 +170,9 @@ static void reef_limits(const rp_solver *s, int r, double *lim)
     const rp_pool_sku *p = &c->pools[x->pool];
     const rp_vm_sku *vm = &c->vms[t->node_vm];
     const rp_storage_sku *a = &c->storage[t->storage];
-    double raw[RP_NMETRICS] = {p->db_compute, p->max_storage_gb, x->nodes * vm->alloc_cpu,
-                               x->nodes * vm->alloc_memory_gb, a->max_gb, a->max_iops};
+    double raw[RP_NMETRICS] = {
+        p->db_compute, p->max_storage_gb, x->nodes * vm->alloc_cpu, x->nodes * vm->alloc_memory_gb,
+        a->max_gb,     a->max_iops};
     for (int m = 0; m < RP_NMETRICS; m++)
         lim[m] = raw[m] * (1.0 - f->set.headroom[m]);
     lim[RP_NMETRICS + C_N] = f->set.max_instances_per_reef;
@@ -269,6 +274,30 @@ static bool apply_result(rpack *k, const int *at)
     return keep;
 }
 
+/* Column generation (rp_pack_cg): at most this many master LP solves per
+ * region, and bytes of pricing table (items x capacity). */
+#define CG_MAX_LP 20000
+#define CG_MAX_TABLE 50000000.0
+
+/* One dimension, every bin alike and empty of fixed instances, no per-db
+ * limit, integral weights: the case column generation takes. Fills w
+ * and cap. */
+static bool cg_applies(const rp_pack *p, const double *dbpeak, long *w, long *cap)
+{
+    if (p->d != 1 || p->nb < 2 || p->cap[0] < 1 || (double)p->n * (p->cap[0] + 1) > CG_MAX_TABLE)
+        return false;
+    for (int b = 0; b < p->nb; b++)
+        if (p->cap[b] != p->cap[0] || (p->stays && p->stays[b]))
+            return false;
+    for (int x = 0; x < p->n; x++) {
+        if (dbpeak[x] >= 0 || p->w[x] < 0 || p->w[x] != floorf(p->w[x]))
+            return false;
+        w[x] = (long)p->w[x];
+    }
+    *cap = (long)floor(p->cap[0] + 1e-9);
+    return true;
+}
+
 /* Largest problem handed to the kernel, in item-dimension weights. */
 #define PACK_MAX_WEIGHTS 40000000.0
 
@@ -282,10 +311,10 @@ bool rp__pack_region(rp_solver *s, int g, double deadline)
         return false;
     }
     dedup_slots(&k);
-    double (*lim)[RP_NMETRICS + NCOUNT] = rp_xmalloc((size_t)k.nb * sizeof *lim);
+    double(*lim)[RP_NMETRICS + NCOUNT] = rp_xmalloc((size_t)k.nb * sizeof *lim);
     for (int b = 0; b < k.nb; b++)
         reef_limits(s, k.bin[b], lim[b]);
-    pick_dims(&k, (const double(*)[RP_NMETRICS + NCOUNT])lim);
+    pick_dims(&k, (const double(*)[RP_NMETRICS + NCOUNT]) lim);
     if ((double)k.n * k.d <= PACK_MAX_WEIGHTS && k.d > 0) {
         float *w = rp_xmalloc((size_t)k.n * (size_t)k.d * sizeof(float));
         double *cap = rp_xmalloc((size_t)k.nb * (size_t)k.d * sizeof(double));
@@ -298,24 +327,46 @@ bool rp__pack_region(rp_solver *s, int g, double deadline)
         for (int x = 0; x < k.n; x++) {
             size_t i = (size_t)k.item[x];
             weights(&k, i, w + (size_t)x * (size_t)k.d);
-            dbpeak[x] = shared(s, i, RP_M_DB_COMPUTE) ? rp_fleet_peak(s->f, i, RP_M_DB_COMPUTE) : -1;
+            dbpeak[x] =
+                shared(s, i, RP_M_DB_COMPUTE) ? rp_fleet_peak(s->f, i, RP_M_DB_COMPUTE) : -1;
             if (dbpeak[x] >= 0 && rp_fits(dbpeak[x], min_per_db))
                 dbpeak[x] = -1; /* fits every pool's per-db limit */
             at[x] = k.binof[s->at[i]];
         }
-        capacities(&k, (const double(*)[RP_NMETRICS + NCOUNT])lim, cap, stays);
+        capacities(&k, (const double(*)[RP_NMETRICS + NCOUNT]) lim, cap, stays);
         may_ctx mc = {&k, dbpeak};
         rp_pack p = {k.n, k.d, k.nb, w, cap, at, stays, may_go, &mc, false};
         int floor = rp_pack_bound(&p);
         int before = k.nb;
         double t = rp__now_seconds();
-        int after = rp_pack_reduce(&p, floor, deadline, 50, &s->rng);
-        s->timed_out |= p.timed_out;
+        long *iw = rp_xmalloc((size_t)k.n * sizeof(long)), icap = 0;
+        bool cg = cg_applies(&p, dbpeak, iw, &icap);
+        /* With column generation to follow, the kernel gets 10% of the
+         * time: where it stalls one bin above the optimum (BPPLIB's hard
+         * instances), the dive does better with the rest. */
+        double first = cg && deadline < INFINITY ? t + 0.1 * (deadline - t) : deadline;
+        int after = rp_pack_reduce(&p, floor, first, 50, &s->rng);
         rp_log(RP_LOG_INFO,
                "pack %s: %d instances, %d reefs, %d dimensions (%d distinct slots): %d -> %d "
                "reefs, bound %d, %.2f s",
                s->f->regions[g].name, k.n, k.nb, k.d, k.nslot, before, after, floor,
                rp__now_seconds() - t);
+        if (cg && after > floor) {
+            rp_cg_info ci;
+            double t1 = rp__now_seconds();
+            after = rp_pack_cg(k.n, iw, icap, at, floor, CG_MAX_LP, deadline, &ci);
+            p.timed_out |= ci.timed_out;
+            floor = ci.root_bound > floor ? ci.root_bound : floor;
+            rp_log(RP_LOG_INFO,
+                   "pack %s: column generation: %d reefs, LP bound %d, %ld LPs, %d columns, "
+                   "%.2f s%s",
+                   s->f->regions[g].name, after, ci.root_bound, ci.lp_solves, ci.columns,
+                   rp__now_seconds() - t1, ci.failed ? ", GLPK failed" : "");
+            if (after > floor && rp__now_seconds() < deadline)
+                after = rp_pack_reduce(&p, floor, deadline, 50, &s->rng);
+        }
+        free(iw);
+        s->timed_out |= p.timed_out;
         if (after < before)
             kept = apply_result(&k, at);
         free(w), free(cap), free(stays), free(dbpeak), free(at);

@@ -1,6 +1,8 @@
 /* test_pack.c - the vector-packing kernel: its lower bound, and bin-count
  * reduction that stays feasible, honours bins that stay open and items
- * kept out of bins, and reaches the optimum of instances built to have one. */
+ * kept out of bins, and reaches the optimum of instances built to have one;
+ * and one-dimensional packing by column generation (rp_pack_cg): its
+ * bound, its optimum, items kept in place, work and time limits. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,6 +197,104 @@ START_TEST(reduce_uniform_items_stays_feasible)
 }
 END_TEST
 
+/* rp_pack_cg on a one-dimensional rp_pack: integral weights, one capacity. */
+static int run_cg(rp_pack *p, int floor, long max_lp, double deadline, rp_cg_info *ci)
+{
+    long *w = malloc((size_t)p->n * sizeof(long));
+    for (int i = 0; i < p->n; i++)
+        w[i] = (long)p->w[i];
+    int used = rp_pack_cg(p->n, w, (long)p->cap[0], p->at, floor, max_lp, deadline, ci);
+    free(w);
+    return used;
+}
+
+START_TEST(cg_reaches_exact_fill)
+{
+    float *w;
+    double *cap;
+    int *at;
+    rp_pack p = triplets(20, 42, &w, &cap, &at);
+    rp_cg_info ci;
+    int used = run_cg(&p, 0, 0, rp__now_seconds() + 60, &ci);
+    assert_feasible(&p);
+    ck_assert_int_eq(used, 20);
+    ck_assert_int_eq(ci.bins, 20);
+    ck_assert_int_eq(bins_used(&p), 20);
+    ck_assert_int_eq(ci.root_bound, 20); /* every bin exactly full */
+    ck_assert(!ci.timed_out && !ci.failed);
+    ck_assert_int_gt(ci.columns, 60); /* the start's 60 bins, then priced ones */
+    free(w), free(cap), free(at);
+}
+END_TEST
+
+START_TEST(cg_bound_beats_volume)
+{
+    /* Three items of 6 in bins of 10: 1.8 by volume, and the LP knows no
+     * pattern holds two, so its bound is 3 and the start stays. */
+    float w[] = {6, 6, 6};
+    double cap[] = {10, 10, 10};
+    int at[] = {2, 0, 1};
+    rp_pack p = {3, 1, 3, w, cap, at, NULL, NULL, NULL, false};
+    rp_cg_info ci;
+    ck_assert_int_eq(run_cg(&p, 0, 0, rp__now_seconds() + 10, &ci), 3);
+    ck_assert_int_eq(ci.root_bound, 3);
+    ck_assert_int_eq(at[0], 2);
+    ck_assert_int_eq(at[1], 0);
+    ck_assert_int_eq(at[2], 1);
+}
+END_TEST
+
+START_TEST(cg_keeps_items_in_place)
+{
+    /* Bins 2 and 3 are full (6 + 4); the two 5s alone in bins 0 and 1 go
+     * together. The full bins keep their numbers and their items. */
+    float w[] = {6, 4, 6, 4, 5, 5};
+    double cap[] = {10, 10, 10, 10, 10, 10};
+    int at[] = {2, 2, 3, 3, 0, 1};
+    rp_pack p = {6, 1, 6, w, cap, at, NULL, NULL, NULL, false};
+    rp_cg_info ci;
+    ck_assert_int_eq(run_cg(&p, 0, 0, rp__now_seconds() + 10, &ci), 3);
+    assert_feasible(&p);
+    ck_assert_int_eq(at[0], 2);
+    ck_assert_int_eq(at[1], 2);
+    ck_assert_int_eq(at[2], 3);
+    ck_assert_int_eq(at[3], 3);
+    ck_assert_int_eq(at[4], at[5]);
+    ck_assert(at[4] == 0 || at[4] == 1);
+}
+END_TEST
+
+START_TEST(cg_limits)
+{
+    float *w;
+    double *cap;
+    int *at;
+    rp_pack p = triplets(30, 7, &w, &cap, &at);
+    int *start = malloc(90 * sizeof(int)), *first = malloc(90 * sizeof(int));
+    memcpy(start, at, 90 * sizeof(int));
+    /* A work limit of 4 LP solves ends the search the same way twice, and
+     * not by the clock. */
+    rp_cg_info a, b;
+    int used = run_cg(&p, 0, 4, rp__now_seconds() + 60, &a);
+    assert_feasible(&p);
+    ck_assert_int_eq(used, bins_used(&p));
+    ck_assert_int_eq(a.lp_solves, 4);
+    ck_assert(!a.timed_out);
+    memcpy(first, at, 90 * sizeof(int));
+    memcpy(at, start, 90 * sizeof(int));
+    ck_assert_int_eq(run_cg(&p, 0, 4, rp__now_seconds() + 60, &b), used);
+    ck_assert_int_eq(memcmp(first, at, 90 * sizeof(int)), 0);
+    /* A deadline already past: one LP, then the clock ends it, marked. */
+    memcpy(at, start, 90 * sizeof(int));
+    used = run_cg(&p, 0, 0, rp__now_seconds() - 1, &a);
+    ck_assert(a.timed_out);
+    ck_assert_int_eq(a.lp_solves, 1);
+    assert_feasible(&p);
+    ck_assert_int_le(used, 90);
+    free(w), free(cap), free(at), free(start), free(first);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pack");
@@ -206,6 +306,10 @@ int main(void)
     tcase_add_test(tc, reduce_respects_stays_and_may);
     tcase_add_test(tc, reduce_two_dimensions);
     tcase_add_test(tc, reduce_uniform_items_stays_feasible);
+    tcase_add_test(tc, cg_reaches_exact_fill);
+    tcase_add_test(tc, cg_bound_beats_volume);
+    tcase_add_test(tc, cg_keeps_items_in_place);
+    tcase_add_test(tc, cg_limits);
     suite_add_tcase(s, tc);
     return rp_test_run(s);
 }
