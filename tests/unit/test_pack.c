@@ -247,14 +247,16 @@ END_TEST
 START_TEST(cg_keeps_items_in_place)
 {
     /* Bins 2 and 3 are full (6 + 4); the two 5s alone in bins 0 and 1 go
-     * together. The full bins keep their numbers and their items. */
-    float w[] = {6, 4, 6, 4, 5, 5};
-    double cap[] = {10, 10, 10, 10, 10, 10};
-    int at[] = {2, 2, 3, 3, 0, 1};
-    rp_pack p = {6, 1, 6, w, cap, at, NULL, NULL, NULL, false};
+     * together. The full bins keep their numbers and their items. An item
+     * of weight 0 (bin 1) ends in a bin that is still in use. */
+    float w[] = {6, 4, 6, 4, 5, 5, 0};
+    double cap[] = {10, 10, 10, 10, 10, 10, 10};
+    int at[] = {2, 2, 3, 3, 0, 1, 1};
+    rp_pack p = {7, 1, 7, w, cap, at, NULL, NULL, NULL, false};
     rp_cg_info ci;
     ck_assert_int_eq(run_cg(&p, 0, 0, rp__now_seconds() + 10, &ci), 3);
     assert_feasible(&p);
+    ck_assert_int_eq(bins_used(&p), 3);
     ck_assert_int_eq(at[0], 2);
     ck_assert_int_eq(at[1], 2);
     ck_assert_int_eq(at[2], 3);
