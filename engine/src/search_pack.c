@@ -275,16 +275,19 @@ static bool apply_result(rpack *k, const int *at)
 }
 
 /* Column generation (rp_pack_cg): at most this many master LP solves per
- * region, and bytes of pricing table (items x capacity). */
+ * region, bytes of pricing table (items x capacity), and capacity (the
+ * knapsack keeps a double per unit of it). */
 #define CG_MAX_LP 20000
 #define CG_MAX_TABLE 50000000.0
+#define CG_MAX_CAP 1000000.0
 
 /* One dimension, every bin alike and empty of fixed instances, no per-db
  * limit, integral weights: the case column generation takes. Fills w
  * and cap. */
 static bool cg_applies(const rp_pack *p, const double *dbpeak, long *w, long *cap)
 {
-    if (p->d != 1 || p->nb < 2 || p->cap[0] < 1 || (double)p->n * (p->cap[0] + 1) > CG_MAX_TABLE)
+    if (p->d != 1 || p->nb < 2 || p->cap[0] < 1 || p->cap[0] > CG_MAX_CAP ||
+        (double)p->n * (p->cap[0] + 1) > CG_MAX_TABLE)
         return false;
     for (int b = 0; b < p->nb; b++)
         if (p->cap[b] != p->cap[0] || (p->stays && p->stays[b]))
