@@ -1,10 +1,12 @@
-/* mip_cg.c - one-dimensional bin packing by column generation (see pack.h).
+/* mip_cg.c - bin packing in one or two dimensions by column generation
+ * (see pack.h).
  *
- * The Gilmore-Gomory model over item types (one type per distinct weight):
- * minimise the number of patterns used, each type covered at least as
- * often as it occurs. GLPK solves the restricted master LP; the pricing
- * problem is a bounded knapsack over the types' duals, solved exactly by
- * dynamic programming over the integral capacity. The LP's ceiling equals
+ * The Gilmore-Gomory model over item types (one type per distinct weight
+ * vector): minimise the number of patterns used, each type covered at
+ * least as often as it occurs. GLPK solves the restricted master LP; the
+ * pricing problem is a bounded knapsack over the types' duals, solved
+ * exactly by dynamic programming over the integral capacity (a grid of
+ * capacities in two dimensions). In one dimension the LP's ceiling equals
  * the optimum on most instances (the integer round-up property).
  *
  * Solutions come from diving with limited discrepancy (after Sadykov et
@@ -40,11 +42,11 @@ double rp__now_seconds(void);
 
 typedef struct cg {
     int n, nt;
-    long cap;
-    long *tw;  /* [nt] weight of each type, decreasing */
-    int *dem;  /* [nt] items of each type */
-    int *res;  /* [nt] residual demand */
-    int *type; /* [n] type of each item, -1 for weight 0 */
+    long cap[2]; /* capacity per dimension; cap[1] = 0 in one dimension */
+    long *tw;    /* [nt * 2] weights of each type, by decreasing size */
+    int *dem;    /* [nt] items of each type */
+    int *res;    /* [nt] residual demand */
+    int *type;   /* [n] type of each item, -1 for weight 0 */
     glp_prob *lp;
     int ncol, colcap;
     int *col_off;       /* [ncol + 1] each column's entries in col_t, col_k */
@@ -53,8 +55,8 @@ typedef struct cg {
     char *tabu; /* [ncol] */
     /* knapsack */
     int *pt, *pk;        /* [n] 0-1 pieces: type and count */
-    double *best;        /* [cap + 1] */
-    unsigned char *take; /* [pieces * (cap + 1)] */
+    double *best;        /* [(cap[0] + 1) * (cap[1] + 1)] */
+    unsigned char *take; /* [pieces * that] */
     size_t take_cap;
     double *y;   /* [nt] duals */
     int *cand;   /* [nt] new pattern */
@@ -66,9 +68,9 @@ typedef struct cg {
     int nfix, nent, *fix_off, *ent_t, *ent_k;
     int best_bins, best_nent, *best_off, *best_t, *best_k;
     bool improved;
-    double *room; /* [n] FFD scratch */
-    int *ffd_of;  /* [n] */
-    int floor;    /* stop when the best reaches it */
+    long *room;  /* [n * 2] FFD scratch */
+    int *ffd_of; /* [n] */
+    int floor;   /* stop when the best reaches it */
     long lp_solves, max_lp;
     double deadline;
     bool stop, timed_out;
@@ -85,43 +87,57 @@ static void cg_free(cg *c)
     free(c->ffd_of);
 }
 
-static int cmp_long_desc(const void *a, const void *b)
+/* Size of an item for the type order: its weights relative to capacity. */
+static double size_of(const cg *c, const long *w)
 {
-    long x = *(const long *)a, y = *(const long *)b;
-    return (x < y) - (x > y);
+    double z = (double)w[0] / (double)c->cap[0];
+    return c->cap[1] > 0 ? z + (double)w[1] / (double)c->cap[1] : z;
 }
 
-/* Types: distinct positive weights, decreasing. */
-static void build_types(cg *c, const long *w)
+typedef struct item_key {
+    double size;
+    long w0, w1;
+    int i;
+} item_key;
+
+static int cmp_key(const void *a, const void *b)
 {
-    long *sorted = rp_xmalloc(((size_t)c->n + 1) * sizeof(long));
+    const item_key *x = a, *y = b;
+    if (x->size != y->size)
+        return x->size < y->size ? 1 : -1;
+    if (x->w0 != y->w0)
+        return x->w0 < y->w0 ? 1 : -1;
+    if (x->w1 != y->w1)
+        return x->w1 < y->w1 ? 1 : -1;
+    return (x->i > y->i) - (x->i < y->i);
+}
+
+/* Types: distinct non-zero weight vectors, by decreasing size. */
+static void build_types(cg *c, const long *w, int d)
+{
+    item_key *k = rp_xmalloc(((size_t)c->n + 1) * sizeof(item_key));
     int m = 0;
-    for (int i = 0; i < c->n; i++)
-        if (w[i] > 0)
-            sorted[m++] = w[i];
-    qsort(sorted, (size_t)m, sizeof(long), cmp_long_desc);
-    c->tw = rp_xmalloc(((size_t)m + 1) * sizeof(long));
-    for (int i = 0; i < m; i++)
-        if (c->nt == 0 || c->tw[c->nt - 1] != sorted[i])
-            c->tw[c->nt++] = sorted[i];
-    free(sorted);
-    c->dem = rp_xcalloc((size_t)c->nt + 1, sizeof(int));
     c->type = rp_xmalloc(((size_t)c->n + 1) * sizeof(int));
     for (int i = 0; i < c->n; i++) {
+        long v[2] = {w[(size_t)i * (size_t)d], d > 1 ? w[(size_t)i * (size_t)d + 1] : 0};
         c->type[i] = -1;
-        if (w[i] <= 0)
-            continue;
-        int lo = 0, hi = c->nt - 1; /* tw is decreasing */
-        while (lo < hi) {
-            int mid = (lo + hi) / 2;
-            if (c->tw[mid] > w[i])
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        c->type[i] = lo;
-        c->dem[lo]++;
+        if (v[0] > 0 || v[1] > 0)
+            k[m++] = (item_key){size_of(c, v), v[0], v[1], i};
     }
+    qsort(k, (size_t)m, sizeof *k, cmp_key);
+    c->tw = rp_xmalloc(((size_t)m + 1) * 2 * sizeof(long));
+    c->dem = rp_xcalloc((size_t)m + 1, sizeof(int));
+    for (int q = 0; q < m; q++) {
+        if (c->nt == 0 || c->tw[2 * (c->nt - 1)] != k[q].w0 ||
+            c->tw[2 * (c->nt - 1) + 1] != k[q].w1) {
+            c->tw[2 * c->nt] = k[q].w0;
+            c->tw[2 * c->nt + 1] = k[q].w1;
+            c->nt++;
+        }
+        c->type[k[q].i] = c->nt - 1;
+        c->dem[c->nt - 1]++;
+    }
+    free(k);
     c->res = rp_xmalloc(((size_t)c->nt + 1) * sizeof(int));
     memcpy(c->res, c->dem, (size_t)c->nt * sizeof(int));
 }
@@ -162,8 +178,10 @@ static void add_column(cg *c, const int *p)
 }
 
 /* Best pattern for the duals within the residual demand: a bounded
- * knapsack as 0-1 pieces of 1, 2, 4, ... copies. Returns its value and
- * leaves it in c->cand. */
+ * knapsack as 0-1 pieces of 1, 2, 4, ... copies, by dynamic programming
+ * over the capacity (a grid in two dimensions; best[a][b] is the best
+ * value using at most a and b). Returns its value and leaves it in
+ * c->cand. */
 static double price(cg *c)
 {
     int np = 0;
@@ -172,14 +190,14 @@ static double price(cg *c)
             continue;
         for (int left = c->res[t], k = 1; left > 0; k *= 2) {
             int take = k < left ? k : left;
-            if (take * c->tw[t] <= c->cap) {
+            if (take * c->tw[2 * t] <= c->cap[0] && take * c->tw[2 * t + 1] <= c->cap[1]) {
                 c->pt[np] = t;
                 c->pk[np++] = take;
             }
             left -= take;
         }
     }
-    size_t W = (size_t)c->cap + 1;
+    size_t B = (size_t)c->cap[1] + 1, W = ((size_t)c->cap[0] + 1) * B;
     memset(c->cand, 0, (size_t)c->nt * sizeof(int));
     for (size_t v = 0; v < W; v++)
         c->best[v] = 0;
@@ -188,25 +206,31 @@ static double price(cg *c)
         c->take = rp_xrealloc(c->take, c->take_cap);
     }
     for (int j = 0; j < np; j++) {
-        long wj = (long)c->pk[j] * c->tw[c->pt[j]];
+        long w0 = (long)c->pk[j] * c->tw[2 * c->pt[j]];
+        long w1 = (long)c->pk[j] * c->tw[2 * c->pt[j] + 1];
+        size_t back = (size_t)w0 * B + (size_t)w1;
         double vj = c->pk[j] * c->y[c->pt[j]];
         unsigned char *tk = c->take + (size_t)j * W;
         memset(tk, 0, W);
-        for (long v = c->cap; v >= wj; v--)
-            if (c->best[v - wj] + vj > c->best[v] + CG_EPS) {
-                c->best[v] = c->best[v - wj] + vj;
-                tk[v] = 1;
+        for (long a = c->cap[0]; a >= w0; a--)
+            for (long b = c->cap[1]; b >= w1; b--) {
+                size_t v = (size_t)a * B + (size_t)b;
+                if (c->best[v - back] + vj > c->best[v] + CG_EPS) {
+                    c->best[v] = c->best[v - back] + vj;
+                    tk[v] = 1;
+                }
             }
     }
-    long v = 0;
-    for (long u = 1; u <= c->cap; u++)
+    size_t v = 0; /* the least capacity with the best value */
+    for (size_t u = 1; u < W; u++)
         if (c->best[u] > c->best[v])
             v = u;
     double value = c->best[v];
     for (int j = np - 1; j >= 0; j--)
-        if (c->take[(size_t)j * W + (size_t)v]) {
+        if (c->take[(size_t)j * W + v]) {
             c->cand[c->pt[j]] += c->pk[j];
-            v -= (long)c->pk[j] * c->tw[c->pt[j]];
+            v -= (size_t)c->pk[j] *
+                 ((size_t)c->tw[2 * c->pt[j]] * B + (size_t)c->tw[2 * c->pt[j] + 1]);
         }
     return value;
 }
@@ -292,11 +316,15 @@ static void complete(cg *c)
     for (int t = 0; t < c->nt; t++)
         for (int k = 0; k < c->res[t]; k++) {
             int b = 0;
-            while (b < nb && c->room[b] < (double)c->tw[t])
+            while (b < nb &&
+                   (c->room[2 * b] < c->tw[2 * t] || c->room[2 * b + 1] < c->tw[2 * t + 1]))
                 b++;
-            if (b == nb)
-                c->room[nb++] = (double)c->cap;
-            c->room[b] -= (double)c->tw[t];
+            if (b == nb) {
+                c->room[2 * nb] = c->cap[0];
+                c->room[2 * nb++ + 1] = c->cap[1];
+            }
+            c->room[2 * b] -= c->tw[2 * t];
+            c->room[2 * b + 1] -= c->tw[2 * t + 1];
             c->ffd_of[q++] = b;
         }
     if (c->nfix + nb >= c->best_bins)
@@ -465,15 +493,17 @@ static void on_glpk_error(void *info)
     longjmp(*(jmp_buf *)info, 1);
 }
 
-int rp_pack_cg(int n, const long *w, long cap, int *at, int floor, long max_lp, double deadline,
-               rp_cg_info *info)
+int rp_pack_cg(int n, int d, const long *w, const long *cap, int *at, int floor, long max_lp,
+               double deadline, rp_cg_info *info)
 {
     memset(info, 0, sizeof *info);
     volatile int nb_old = 0;
     for (int i = 0; i < n; i++)
         nb_old = at[i] + 1 > nb_old ? at[i] + 1 : nb_old;
-    cg c = {.n = n, .cap = cap, .max_lp = max_lp, .deadline = deadline, .floor = floor};
-    build_types(&c, w);
+    cg c = {.n = n, .max_lp = max_lp, .deadline = deadline, .floor = floor};
+    c.cap[0] = cap[0];
+    c.cap[1] = d > 1 ? cap[1] : 0;
+    build_types(&c, w, d);
     /* Start: the bins of the given packing, one column each (items listed
      * by bin, counted per type one bin at a time). */
     int *first = rp_xcalloc((size_t)nb_old + 2, sizeof(int));
@@ -495,13 +525,13 @@ int rp_pack_cg(int n, const long *w, long cap, int *at, int floor, long max_lp, 
     info->bins = start;
     size_t N = (size_t)n + 2, T = (size_t)c.nt + 2;
     c.pt = rp_xmalloc(N * sizeof(int)), c.pk = rp_xmalloc(N * sizeof(int));
-    c.best = rp_xmalloc(((size_t)cap + 1) * sizeof(double));
+    c.best = rp_xmalloc(((size_t)c.cap[0] + 1) * ((size_t)c.cap[1] + 1) * sizeof(double));
     c.y = rp_xmalloc(T * sizeof(double)), c.cand = rp_xmalloc(T * sizeof(int));
     c.ind = rp_xmalloc(T * sizeof(int)), c.val = rp_xmalloc(T * sizeof(double));
     c.fix_off = rp_xcalloc(N, sizeof(int)), c.ent_t = rp_xmalloc(N * sizeof(int));
     c.ent_k = rp_xmalloc(N * sizeof(int)), c.best_off = rp_xcalloc(N, sizeof(int));
     c.best_t = rp_xmalloc(N * sizeof(int)), c.best_k = rp_xmalloc(N * sizeof(int));
-    c.room = rp_xmalloc(N * sizeof(double)), c.ffd_of = rp_xmalloc(N * sizeof(int));
+    c.room = rp_xmalloc(2 * N * sizeof(long)), c.ffd_of = rp_xmalloc(N * sizeof(int));
     jmp_buf env;
     int term = glp_term_out(GLP_OFF);
     glp_error_hook(on_glpk_error, &env);

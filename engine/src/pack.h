@@ -56,16 +56,17 @@ typedef struct rp_cg_info {
     bool failed;    /* GLPK failed; at is unchanged */
 } rp_cg_info;
 
-/* One-dimensional packing into bins of one integral capacity, by column
- * generation and diving (mip_cg.c, where GLPK lives): n items of integral
- * weights w[i] in [0, cap]; at holds a feasible assignment to bins
- * numbered from 0 and receives a packing with fewer bins when one is
- * found (a new bin keeps the number of the old bin it shares most items
- * with). Stops when the bins reach max(floor, LP bound), after max_lp
- * master LP solves (0: no limit) or at the deadline. The pricing keeps a
- * byte per item and unit of capacity: the caller bounds n * (cap + 1).
- * Returns the bins of the result. */
-int rp_pack_cg(int n, const long *w, long cap, int *at, int floor, long max_lp, double deadline,
-               rp_cg_info *info);
+/* Packing in one or two dimensions into identical bins of integral
+ * capacity, by column generation and diving (mip_cg.c, where GLPK lives):
+ * n items of integral weights w[i * d + k] in [0, cap[k]], d = 1 or 2; at
+ * holds a feasible assignment to bins numbered from 0 and receives a
+ * packing with fewer bins when one is found (a new bin keeps the number of
+ * the old bin it shares most items with). Stops when the bins reach
+ * max(floor, LP bound), after max_lp master LP solves (0: no limit) or at
+ * the deadline. The pricing keeps a byte per item and capacity cell (the
+ * product of cap[k] + 1): the caller bounds n times that. Returns the bins
+ * of the result. */
+int rp_pack_cg(int n, int d, const long *w, const long *cap, int *at, int floor, long max_lp,
+               double deadline, rp_cg_info *info);
 
 #endif

@@ -275,29 +275,41 @@ static bool apply_result(rpack *k, const int *at)
 }
 
 /* Column generation (rp_pack_cg): at most this many master LP solves per
- * region, bytes of pricing table (items x capacity), and capacity (the
- * knapsack keeps a double per unit of it). */
+ * region, bytes of pricing table (items x capacity cells), and capacity
+ * cells (the knapsack keeps a double per cell). */
 #define CG_MAX_LP 20000
 #define CG_MAX_TABLE 50000000.0
-#define CG_MAX_CAP 1000000.0
+#define CG_MAX_CELLS 1000000.0
 
-/* One dimension, every bin alike and empty of fixed instances, no per-db
- * limit, integral weights: the case column generation takes. Fills w
- * and cap. */
+/* One or two dimensions, every bin alike and empty of fixed instances, no
+ * per-db limit, integral weights and capacities: the case column generation
+ * takes. Fills w and cap. */
 static bool cg_applies(const rp_pack *p, const double *dbpeak, long *w, long *cap)
 {
-    if (p->d != 1 || p->nb < 2 || p->cap[0] < 1 || p->cap[0] > CG_MAX_CAP ||
-        (double)p->n * (p->cap[0] + 1) > CG_MAX_TABLE)
+    if (p->d > 2 || p->nb < 2)
+        return false;
+    double cells = 1;
+    for (int x = 0; x < p->d; x++) {
+        if (p->cap[x] < 1)
+            return false;
+        cap[x] = (long)floor(p->cap[x] + 1e-9);
+        cells *= (double)cap[x] + 1;
+    }
+    if (cells > CG_MAX_CELLS || (double)p->n * cells > CG_MAX_TABLE)
         return false;
     for (int b = 0; b < p->nb; b++)
-        if (p->cap[b] != p->cap[0] || (p->stays && p->stays[b]))
+        for (int x = 0; x < p->d; x++)
+            if (p->cap[(size_t)b * (size_t)p->d + (size_t)x] != p->cap[x] ||
+                (p->stays && p->stays[b]))
+                return false;
+    for (size_t k = 0; k < (size_t)p->n * (size_t)p->d; k++) {
+        if (p->w[k] < 0 || p->w[k] != floorf(p->w[k]))
             return false;
-    for (int x = 0; x < p->n; x++) {
-        if (dbpeak[x] >= 0 || p->w[x] < 0 || p->w[x] != floorf(p->w[x]))
-            return false;
-        w[x] = (long)p->w[x];
+        w[k] = (long)p->w[k];
     }
-    *cap = (long)floor(p->cap[0] + 1e-9);
+    for (int x = 0; x < p->n; x++)
+        if (dbpeak[x] >= 0)
+            return false;
     return true;
 }
 
@@ -342,8 +354,8 @@ bool rp__pack_region(rp_solver *s, int g, double deadline)
         int floor = rp_pack_bound(&p);
         int before = k.nb;
         double t = rp__now_seconds();
-        long *iw = rp_xmalloc((size_t)k.n * sizeof(long)), icap = 0;
-        bool cg = cg_applies(&p, dbpeak, iw, &icap);
+        long *iw = rp_xmalloc((size_t)k.n * (size_t)k.d * sizeof(long)), icap[2] = {0, 0};
+        bool cg = cg_applies(&p, dbpeak, iw, icap);
         /* With column generation to follow, the kernel gets 10% of the
          * time: where it stalls one bin above the optimum (BPPLIB's hard
          * instances), the dive does better with the rest. */
@@ -357,7 +369,7 @@ bool rp__pack_region(rp_solver *s, int g, double deadline)
         if (cg && after > floor) {
             rp_cg_info ci;
             double t1 = rp__now_seconds();
-            after = rp_pack_cg(k.n, iw, icap, at, floor, CG_MAX_LP, deadline, &ci);
+            after = rp_pack_cg(k.n, k.d, iw, icap, at, floor, CG_MAX_LP, deadline, &ci);
             p.timed_out |= ci.timed_out;
             floor = ci.root_bound > floor ? ci.root_bound : floor;
             rp_log(RP_LOG_INFO,

@@ -197,13 +197,15 @@ START_TEST(reduce_uniform_items_stays_feasible)
 }
 END_TEST
 
-/* rp_pack_cg on a one-dimensional rp_pack: integral weights, one capacity. */
+/* rp_pack_cg on an rp_pack of integral weights and identical bins. */
 static int run_cg(rp_pack *p, int floor, long max_lp, double deadline, rp_cg_info *ci)
 {
-    long *w = malloc((size_t)p->n * sizeof(long));
-    for (int i = 0; i < p->n; i++)
-        w[i] = (long)p->w[i];
-    int used = rp_pack_cg(p->n, w, (long)p->cap[0], p->at, floor, max_lp, deadline, ci);
+    long *w = malloc((size_t)p->n * (size_t)p->d * sizeof(long)), cap[2];
+    for (int k = 0; k < p->n * p->d; k++)
+        w[k] = (long)p->w[k];
+    for (int x = 0; x < p->d; x++)
+        cap[x] = (long)p->cap[x];
+    int used = rp_pack_cg(p->n, p->d, w, cap, p->at, floor, max_lp, deadline, ci);
     free(w);
     return used;
 }
@@ -266,6 +268,27 @@ START_TEST(cg_keeps_items_in_place)
 }
 END_TEST
 
+START_TEST(cg_two_dimensions)
+{
+    /* Pairs that fill (10, 10) exactly, in opposite proportions, each alone
+     * at the start: three bins, and the LP proves it. */
+    float w[] = {7, 3, 3, 7, 6, 4, 4, 6, 5, 5, 5, 5};
+    double cap[12];
+    int at[] = {0, 1, 2, 3, 4, 5};
+    for (int b = 0; b < 6; b++)
+        cap[2 * b] = cap[2 * b + 1] = 10;
+    rp_pack p = {6, 2, 6, w, cap, at, NULL, NULL, NULL, false};
+    rp_cg_info ci;
+    ck_assert_int_eq(run_cg(&p, 0, 0, rp__now_seconds() + 10, &ci), 3);
+    assert_feasible(&p);
+    ck_assert_int_eq(bins_used(&p), 3);
+    ck_assert_int_eq(ci.root_bound, 3);
+    ck_assert_int_eq(p.at[0], p.at[1]); /* (7,3) + (3,7) */
+    ck_assert_int_eq(p.at[2], p.at[3]); /* (6,4) + (4,6) */
+    ck_assert_int_eq(p.at[4], p.at[5]);
+}
+END_TEST
+
 START_TEST(cg_limits)
 {
     float *w;
@@ -311,6 +334,7 @@ int main(void)
     tcase_add_test(tc, cg_reaches_exact_fill);
     tcase_add_test(tc, cg_bound_beats_volume);
     tcase_add_test(tc, cg_keeps_items_in_place);
+    tcase_add_test(tc, cg_two_dimensions);
     tcase_add_test(tc, cg_limits);
     suite_add_tcase(s, tc);
     return rp_test_run(s);
