@@ -80,8 +80,9 @@ static double shared_storage_price(const rp_fleet *f, int g)
     double p = f->cat->storage[f->cat->templates[f->regions[g].template_idx].storage].price_per_gb;
     for (size_t r = 0; r < f->nreefs; r++)
         if (f->reefs[r].region == g)
-            p = fmin(p, f->cat->storage[f->cat->templates[f->reefs[r].template_idx].storage]
-                            .price_per_gb);
+            p = fmin(
+                p,
+                f->cat->storage[f->cat->templates[f->reefs[r].template_idx].storage].price_per_gb);
     return p;
 }
 
@@ -151,9 +152,10 @@ static const int bound_metrics[4] = {RP_M_DB_COMPUTE, RP_M_DB_STORAGE, RP_M_CPU,
 
 static double unit_price(const unit *u, int m)
 {
-    return m == RP_M_DB_COMPUTE ? u->dbc : m == RP_M_DB_STORAGE ? u->dbs
-                                         : m == RP_M_CPU        ? u->cpu
-                                                                : u->mem;
+    return m == RP_M_DB_COMPUTE   ? u->dbc
+           : m == RP_M_DB_STORAGE ? u->dbs
+           : m == RP_M_CPU        ? u->cpu
+                                  : u->mem;
 }
 
 /* Bound of a set of instances ids[0..n), of which the first nfix must stay
@@ -203,8 +205,12 @@ static double reef_capacity(const rp_fleet *f, int g, int m)
             &c->templates[r < f->nreefs ? f->reefs[r].template_idx : f->regions[g].template_idx];
         const rp_vm_sku *vm = &c->vms[t->node_vm];
         const rp_storage_sku *st = &c->storage[t->storage];
-        double cap[RP_NMETRICS] = {0, 0, t->max_nodes * vm->alloc_cpu,
-                                   t->max_nodes * vm->alloc_memory_gb, st->max_gb, st->max_iops};
+        double cap[RP_NMETRICS] = {0,
+                                   0,
+                                   t->max_nodes * vm->alloc_cpu,
+                                   t->max_nodes * vm->alloc_memory_gb,
+                                   st->max_gb,
+                                   st->max_iops};
         for (size_t k = 0; k < c->npools; k++) {
             cap[0] = fmax(cap[0], c->pools[k].db_compute);
             cap[1] = fmax(cap[1], c->pools[k].max_storage_gb);
@@ -237,6 +243,42 @@ static long busiest_l2(const rctx *c, const int *ids, size_t n, int m, int t, do
     long l = rp_l2_bound(v, k, cap);
     free(v);
     return l;
+}
+
+/* Loads at one slot for the column-generation count: at most this many,
+ * the LPs it may solve, and the table it may use (items x capacity). */
+#define LP_COUNT_MAX_ITEMS 2000
+#define LP_COUNT_MAX_LP 500
+#define LP_COUNT_MAX_TABLE 20000000.0
+/* Scale of the loads when they or the capacity are not whole numbers
+ * (or the capacity is large): rounded down, so the bound stays valid. */
+#define LP_COUNT_SCALE 1000
+
+/* The column-generation LP bound on the same one-slot packing as
+ * busiest_l2: stronger where no three (or k) items share a reef although
+ * their volume would allow it. */
+static long busiest_lp(const rctx *c, const int *ids, size_t n, int m, int t, double cap)
+{
+    long *w = rp_xmalloc((n + 1) * sizeof(long));
+    double *v = rp_xmalloc((n + 1) * sizeof(double));
+    int k = 0;
+    bool whole = cap == floor(cap) && cap <= 1e5;
+    for (size_t j = 0; j < n; j++)
+        if (must_share(c, (size_t)ids[j], m)) {
+            v[k] = rp_fleet_profile(c->f, (size_t)ids[j], m)[t];
+            whole &= v[k] == floor(v[k]);
+            k++;
+        }
+    long lb = 0;
+    if (k > 0 && k <= LP_COUNT_MAX_ITEMS) {
+        whole &= (double)k * (cap + 1) <= LP_COUNT_MAX_TABLE;
+        long C = whole ? (long)cap : LP_COUNT_SCALE;
+        for (int q = 0; q < k; q++)
+            w[q] = whole ? (long)v[q] : (long)floor(v[q] * LP_COUNT_SCALE / cap);
+        lb = rp_pack_lp_bound(k, w, C, LP_COUNT_MAX_LP);
+    }
+    free(w), free(v);
+    return lb;
 }
 
 /* Reefs needed to hold, at the busiest slot, the load of the instances that
@@ -272,6 +314,9 @@ static int capacity_reefs(const rctx *c, const int *ids, size_t n)
         long l2 = busiest_l2(c, ids, n, m, busiest, cap);
         if (l2 > k)
             k = (int)l2;
+        long lp = busiest_lp(c, ids, n, m, busiest, cap);
+        if (lp > k)
+            k = (int)lp;
     }
     free(sum);
     return k;
@@ -380,9 +425,12 @@ static double forced_moves(const rp_fleet *f, const bool *placed, int budget)
 double rp_lower_bound(const rp_fleet *f, const bool *placed, int move_budget)
 {
     double total = forced_moves(f, placed, move_budget);
-    double (*ded)[RP_NTIERS] = rp_xcalloc(f->ninst + 1, sizeof *ded);
+    double(*ded)[RP_NTIERS] = rp_xcalloc(f->ninst + 1, sizeof *ded);
     for (size_t g = 0; g < f->nregions; g++) {
-        rctx c = {.f = f, .g = (int)g, .ppg = shared_storage_price(f, (int)g), .ded = ded,
+        rctx c = {.f = f,
+                  .g = (int)g,
+                  .ppg = shared_storage_price(f, (int)g),
+                  .ded = ded,
                   .placed = placed};
         region_unit(f, (int)g, &c.u);
         int *tmpls = rp_xmalloc((f->nreefs + 1) * sizeof(int));

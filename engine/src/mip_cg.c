@@ -493,8 +493,9 @@ static void on_glpk_error(void *info)
     longjmp(*(jmp_buf *)info, 1);
 }
 
-int rp_pack_cg(int n, int d, const long *w, const long *cap, int *at, int floor, long max_lp,
-               double deadline, rp_cg_info *info)
+/* Column generation from the packing in at; with search, the dive too. */
+static int run(int n, int d, const long *w, const long *cap, int *at, int floor, long max_lp,
+               double deadline, bool search, rp_cg_info *info)
 {
     memset(info, 0, sizeof *info);
     volatile int nb_old = 0;
@@ -551,7 +552,10 @@ int rp_pack_cg(int n, int d, const long *w, const long *cap, int *at, int floor,
                 if (c.type[by_bin[q]] >= 0)
                     cnt[c.type[by_bin[q]]] = 0;
         }
-        for (int disc = 1; disc <= CG_MAX_DISCREPANCY && c.nt > 0; disc++)
+        double z = 0;
+        if (!search && c.nt > 0)
+            c.root_bound = generate(&c, &z);
+        for (int disc = 1; search && disc <= CG_MAX_DISCREPANCY && c.nt > 0; disc++)
             if (!c.stop && c.best_bins > c.floor)
                 dive(&c, disc, 0);
         glp_error_hook(NULL, NULL);
@@ -571,4 +575,43 @@ int rp_pack_cg(int n, int d, const long *w, const long *cap, int *at, int floor,
     free(first), free(by_bin), free(cnt);
     cg_free(&c);
     return info->bins;
+}
+
+int rp_pack_cg(int n, int d, const long *w, const long *cap, int *at, int floor, long max_lp,
+               double deadline, rp_cg_info *info)
+{
+    return run(n, d, w, cap, at, floor, max_lp, deadline, true, info);
+}
+
+int rp_pack_lp_bound(int n, const long *w, long cap, long max_lp)
+{
+    if (n == 0)
+        return 0;
+    /* A first-fit-decreasing start makes the first LP feasible. */
+    item_key *order = rp_xmalloc((size_t)n * sizeof(item_key));
+    int *at = rp_xmalloc((size_t)n * sizeof(int));
+    long *room = rp_xmalloc((size_t)n * sizeof(long));
+    for (int i = 0; i < n; i++)
+        order[i] = (item_key){(double)w[i], w[i], 0, i};
+    qsort(order, (size_t)n, sizeof(item_key), cmp_key);
+    int nb = 0, bound = 0;
+    bool fits = true;
+    for (int q = 0; q < n && fits; q++) {
+        long wi = w[order[q].i];
+        fits = wi >= 0 && wi <= cap;
+        int b = 0;
+        while (b < nb && room[b] < wi)
+            b++;
+        if (b == nb)
+            room[nb++] = cap;
+        room[b] -= wi;
+        at[order[q].i] = b;
+    }
+    if (fits) {
+        rp_cg_info info;
+        run(n, 1, w, &cap, at, 0, max_lp, INFINITY, false, &info);
+        bound = info.failed ? 0 : info.root_bound;
+    }
+    free(order), free(at), free(room);
+    return bound;
 }

@@ -69,4 +69,11 @@ typedef struct rp_cg_info {
 int rp_pack_cg(int n, int d, const long *w, const long *cap, int *at, int floor, long max_lp,
                double deadline, rp_cg_info *info);
 
+/* A lower bound on the bins of capacity cap that hold n items of integral
+ * weights w: the column-generation LP's ceiling, or Farley's bound when
+ * max_lp master LPs (0: no limit) end it first. 0 when an item exceeds
+ * cap or GLPK fails. Deterministic; the pricing table is n * (cap + 1)
+ * bytes. */
+int rp_pack_lp_bound(int n, const long *w, long cap, long max_lp);
+
 #endif

@@ -289,6 +289,36 @@ START_TEST(cg_two_dimensions)
 }
 END_TEST
 
+START_TEST(lp_bound_counts)
+{
+    /* Five items of 35 in bins of 100: L2 says 2, the LP 5 / 2 -> 3. */
+    long five[] = {35, 35, 35, 35, 35};
+    double v[] = {35, 35, 35, 35, 35};
+    ck_assert_int_eq(rp_l2_bound(v, 5, 100), 2);
+    ck_assert_int_eq(rp_pack_lp_bound(5, five, 100, 0), 3);
+    /* Exactly full triplets: 20. */
+    float *w;
+    double *cap;
+    int *at;
+    triplets(20, 42, &w, &cap, &at);
+    long lw[60];
+    for (int i = 0; i < 60; i++)
+        lw[i] = (long)w[i];
+    ck_assert_int_eq(rp_pack_lp_bound(60, lw, 1000, 0), 20);
+    /* One LP from the first-fit start: Farley's bound, never above 20. */
+    int early = rp_pack_lp_bound(60, lw, 1000, 1);
+    ck_assert_int_le(early, 20);
+    ck_assert_int_ge(early, 1);
+    /* Weight 0 counts for nothing; an item above the capacity gives 0. */
+    long zero[] = {35, 0, 35, 35};
+    ck_assert_int_eq(rp_pack_lp_bound(4, zero, 100, 0), 2);
+    long big[] = {35, 101};
+    ck_assert_int_eq(rp_pack_lp_bound(2, big, 100, 0), 0);
+    ck_assert_int_eq(rp_pack_lp_bound(0, big, 100, 0), 0);
+    free(w), free(cap), free(at);
+}
+END_TEST
+
 START_TEST(cg_limits)
 {
     float *w;
@@ -335,6 +365,7 @@ int main(void)
     tcase_add_test(tc, cg_bound_beats_volume);
     tcase_add_test(tc, cg_keeps_items_in_place);
     tcase_add_test(tc, cg_two_dimensions);
+    tcase_add_test(tc, lp_bound_counts);
     tcase_add_test(tc, cg_limits);
     suite_add_tcase(s, tc);
     return rp_test_run(s);
