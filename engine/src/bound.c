@@ -248,7 +248,7 @@ static long busiest_l2(const rctx *c, const int *ids, size_t n, int m, int t, do
 /* Loads at one slot for the column-generation count: at most this many,
  * the LPs it may solve, and the table it may use (items x capacity). */
 #define LP_COUNT_MAX_ITEMS 2000
-#define LP_COUNT_MAX_LP 500
+#define LP_COUNT_MAX_LP 200
 #define LP_COUNT_MAX_TABLE 20000000.0
 /* Scale of the loads when they or the capacity are not whole numbers
  * (or the capacity is large): rounded down, so the bound stays valid. */

@@ -3,7 +3,7 @@
  * move budget. Combinatorial and cheap (O(instances x slots)), except that
  * the count of reefs a region needs also takes, per metric at its busiest
  * slot and for at most 2,000 instances, the column-generation LP bound of
- * that one-slot bin packing (at most 500 LPs; deterministic).
+ * that one-slot bin packing (at most 200 LPs; deterministic).
  *
  * Per region it is the larger of two bounds:
  * - fleet-wide: pools, nodes and shares must cover the region's total load at
