@@ -80,9 +80,8 @@ static double shared_storage_price(const rp_fleet *f, int g)
     double p = f->cat->storage[f->cat->templates[f->regions[g].template_idx].storage].price_per_gb;
     for (size_t r = 0; r < f->nreefs; r++)
         if (f->reefs[r].region == g)
-            p = fmin(
-                p,
-                f->cat->storage[f->cat->templates[f->reefs[r].template_idx].storage].price_per_gb);
+            p = fmin(p, f->cat->storage[f->cat->templates[f->reefs[r].template_idx].storage]
+                            .price_per_gb);
     return p;
 }
 
@@ -152,10 +151,9 @@ static const int bound_metrics[4] = {RP_M_DB_COMPUTE, RP_M_DB_STORAGE, RP_M_CPU,
 
 static double unit_price(const unit *u, int m)
 {
-    return m == RP_M_DB_COMPUTE   ? u->dbc
-           : m == RP_M_DB_STORAGE ? u->dbs
-           : m == RP_M_CPU        ? u->cpu
-                                  : u->mem;
+    return m == RP_M_DB_COMPUTE ? u->dbc : m == RP_M_DB_STORAGE ? u->dbs
+                                         : m == RP_M_CPU        ? u->cpu
+                                                                : u->mem;
 }
 
 /* Bound of a set of instances ids[0..n), of which the first nfix must stay
@@ -205,12 +203,8 @@ static double reef_capacity(const rp_fleet *f, int g, int m)
             &c->templates[r < f->nreefs ? f->reefs[r].template_idx : f->regions[g].template_idx];
         const rp_vm_sku *vm = &c->vms[t->node_vm];
         const rp_storage_sku *st = &c->storage[t->storage];
-        double cap[RP_NMETRICS] = {0,
-                                   0,
-                                   t->max_nodes * vm->alloc_cpu,
-                                   t->max_nodes * vm->alloc_memory_gb,
-                                   st->max_gb,
-                                   st->max_iops};
+        double cap[RP_NMETRICS] = {0, 0, t->max_nodes * vm->alloc_cpu,
+                                   t->max_nodes * vm->alloc_memory_gb, st->max_gb, st->max_iops};
         for (size_t k = 0; k < c->npools; k++) {
             cap[0] = fmax(cap[0], c->pools[k].db_compute);
             cap[1] = fmax(cap[1], c->pools[k].max_storage_gb);
@@ -425,12 +419,9 @@ static double forced_moves(const rp_fleet *f, const bool *placed, int budget)
 double rp_lower_bound(const rp_fleet *f, const bool *placed, int move_budget)
 {
     double total = forced_moves(f, placed, move_budget);
-    double(*ded)[RP_NTIERS] = rp_xcalloc(f->ninst + 1, sizeof *ded);
+    double (*ded)[RP_NTIERS] = rp_xcalloc(f->ninst + 1, sizeof *ded);
     for (size_t g = 0; g < f->nregions; g++) {
-        rctx c = {.f = f,
-                  .g = (int)g,
-                  .ppg = shared_storage_price(f, (int)g),
-                  .ded = ded,
+        rctx c = {.f = f, .g = (int)g, .ppg = shared_storage_price(f, (int)g), .ded = ded,
                   .placed = placed};
         region_unit(f, (int)g, &c.u);
         int *tmpls = rp_xmalloc((f->nreefs + 1) * sizeof(int));

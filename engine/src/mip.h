@@ -1,6 +1,7 @@
 /* mip.h - the exact side of the optimizer: the rebalance problem of SPEC
  * §3-4 as a mixed-integer program, solved with GLPK or written in CPLEX LP
- * format. GLPK lives in mip.c / mip_build.c only; nothing here exposes it.
+ * format. GLPK lives in the mip*.c files only (mip_cg.c: column generation for
+ * packing, declared in pack.h); nothing here exposes it.
  *
  * The model. Reefs are numbered as in rp_mip_reefs: the fleet's reefs first
  * (same index as f->reefs), then per region the candidate new reefs. For

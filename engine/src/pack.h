@@ -17,9 +17,9 @@
 #include <stdint.h>
 
 typedef struct rp_pack {
-    int n;             /* items */
-    int d;             /* dimensions */
-    int nb;            /* bins */
+    int n;  /* items */
+    int d;  /* dimensions */
+    int nb; /* bins */
     const float *w;    /* [n * d] item weights, >= 0 */
     const double *cap; /* [nb * d] bin capacities */
     int *at;           /* [n] bin of each item: in, a feasible start; out, the result */

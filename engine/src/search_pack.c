@@ -24,9 +24,9 @@ typedef struct rpack {
     rp_solver *s;
     int *item, *bin; /* solver instance / reef of each kernel item / bin */
     int n, nb;
-    int *binof;    /* per solver reef: kernel bin or -1 */
-    bool *is_item; /* per instance */
-    int *slot_rep; /* distinct slots: representative slot of each */
+    int *binof;     /* per solver reef: kernel bin or -1 */
+    bool *is_item;  /* per instance */
+    int *slot_rep;  /* distinct slots: representative slot of each */
     int nslot;
     int dm[RP_NMETRICS]; /* metric used by some item in a shared tier */
     int dc[NCOUNT];      /* count dimension in use */
@@ -41,14 +41,10 @@ static bool shared(const rp_solver *s, size_t i, int m)
 static double count_w(const rp_solver *s, size_t i, int c)
 {
     switch (c) {
-    case C_N:
-        return 1;
-    case C_DB:
-        return s->tier[i][RP_TIER_DB] == RP_SHARED;
-    case C_PODS:
-        return s->tier[i][RP_TIER_COMPUTE] == RP_SHARED;
-    default:
-        return s->tier[i][RP_TIER_COMPUTE] == RP_DEDICATED ? s->ded[i].nodes : 0;
+    case C_N: return 1;
+    case C_DB: return s->tier[i][RP_TIER_DB] == RP_SHARED;
+    case C_PODS: return s->tier[i][RP_TIER_COMPUTE] == RP_SHARED;
+    default: return s->tier[i][RP_TIER_COMPUTE] == RP_DEDICATED ? s->ded[i].nodes : 0;
     }
 }
 
@@ -143,8 +139,8 @@ static void pick_dims(rpack *k, const double limit[][RP_NMETRICS + NCOUNT])
     const rp_solver *s = k->s;
     for (int x = 0; x < k->n; x++)
         for (int m = 0; m < RP_NMETRICS; m++)
-            k->dm[m] |=
-                shared(s, (size_t)k->item[x], m) && rp_fleet_peak(s->f, (size_t)k->item[x], m) > 0;
+            k->dm[m] |= shared(s, (size_t)k->item[x], m) &&
+                        rp_fleet_peak(s->f, (size_t)k->item[x], m) > 0;
     for (int c = 0; c < NCOUNT; c++) {
         bool used = false;
         for (int x = 0; x < k->n && !used; x++)
@@ -170,9 +166,8 @@ static void reef_limits(const rp_solver *s, int r, double *lim)
     const rp_pool_sku *p = &c->pools[x->pool];
     const rp_vm_sku *vm = &c->vms[t->node_vm];
     const rp_storage_sku *a = &c->storage[t->storage];
-    double raw[RP_NMETRICS] = {
-        p->db_compute, p->max_storage_gb, x->nodes * vm->alloc_cpu, x->nodes * vm->alloc_memory_gb,
-        a->max_gb,     a->max_iops};
+    double raw[RP_NMETRICS] = {p->db_compute, p->max_storage_gb, x->nodes * vm->alloc_cpu,
+                               x->nodes * vm->alloc_memory_gb, a->max_gb, a->max_iops};
     for (int m = 0; m < RP_NMETRICS; m++)
         lim[m] = raw[m] * (1.0 - f->set.headroom[m]);
     lim[RP_NMETRICS + C_N] = f->set.max_instances_per_reef;
@@ -326,10 +321,10 @@ bool rp__pack_region(rp_solver *s, int g, double deadline)
         return false;
     }
     dedup_slots(&k);
-    double(*lim)[RP_NMETRICS + NCOUNT] = rp_xmalloc((size_t)k.nb * sizeof *lim);
+    double (*lim)[RP_NMETRICS + NCOUNT] = rp_xmalloc((size_t)k.nb * sizeof *lim);
     for (int b = 0; b < k.nb; b++)
         reef_limits(s, k.bin[b], lim[b]);
-    pick_dims(&k, (const double(*)[RP_NMETRICS + NCOUNT]) lim);
+    pick_dims(&k, (const double(*)[RP_NMETRICS + NCOUNT])lim);
     if ((double)k.n * k.d <= PACK_MAX_WEIGHTS && k.d > 0) {
         float *w = rp_xmalloc((size_t)k.n * (size_t)k.d * sizeof(float));
         double *cap = rp_xmalloc((size_t)k.nb * (size_t)k.d * sizeof(double));
@@ -342,13 +337,12 @@ bool rp__pack_region(rp_solver *s, int g, double deadline)
         for (int x = 0; x < k.n; x++) {
             size_t i = (size_t)k.item[x];
             weights(&k, i, w + (size_t)x * (size_t)k.d);
-            dbpeak[x] =
-                shared(s, i, RP_M_DB_COMPUTE) ? rp_fleet_peak(s->f, i, RP_M_DB_COMPUTE) : -1;
+            dbpeak[x] = shared(s, i, RP_M_DB_COMPUTE) ? rp_fleet_peak(s->f, i, RP_M_DB_COMPUTE) : -1;
             if (dbpeak[x] >= 0 && rp_fits(dbpeak[x], min_per_db))
                 dbpeak[x] = -1; /* fits every pool's per-db limit */
             at[x] = k.binof[s->at[i]];
         }
-        capacities(&k, (const double(*)[RP_NMETRICS + NCOUNT]) lim, cap, stays);
+        capacities(&k, (const double(*)[RP_NMETRICS + NCOUNT])lim, cap, stays);
         may_ctx mc = {&k, dbpeak};
         rp_pack p = {k.n, k.d, k.nb, w, cap, at, stays, may_go, &mc, false};
         int floor = rp_pack_bound(&p);
