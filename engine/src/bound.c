@@ -224,21 +224,6 @@ static bool must_share(const rctx *c, size_t i, int m)
     return !isfinite(c->ded[i][tier]) || pinned_shared;
 }
 
-/* Martello-Toth L2 on the loads at one slot: whatever else it holds, each
- * reef takes at most cap of them at that slot, and the loads at one slot
- * do not share a reef's capacity over time. */
-static long busiest_l2(const rctx *c, const int *ids, size_t n, int m, int t, double cap)
-{
-    double *v = rp_xmalloc((n + 1) * sizeof(double));
-    int k = 0;
-    for (size_t j = 0; j < n; j++)
-        if (must_share(c, (size_t)ids[j], m))
-            v[k++] = rp_fleet_profile(c->f, (size_t)ids[j], m)[t];
-    long l = rp_l2_bound(v, k, cap);
-    free(v);
-    return l;
-}
-
 /* Loads at one slot for the column-generation count: at most this many,
  * the LPs it may solve, and the table it may use (items x capacity). */
 #define LP_COUNT_MAX_ITEMS 2000
@@ -248,12 +233,14 @@ static long busiest_l2(const rctx *c, const int *ids, size_t n, int m, int t, do
  * (or the capacity is large): rounded down, so the bound stays valid. */
 #define LP_COUNT_SCALE 1000
 
-/* The column-generation LP bound on the same one-slot packing as
- * busiest_l2: stronger where no three (or k) items share a reef although
- * their volume would allow it. */
-static long busiest_lp(const rctx *c, const int *ids, size_t n, int m, int t, double cap)
+/* Reefs that the loads at one slot need, whatever else they hold: each
+ * reef takes at most cap of them at that slot, and the loads at one slot
+ * do not share a reef's capacity over time. The larger of Martello and
+ * Toth's L2 and, for at most LP_COUNT_MAX_ITEMS loads, the
+ * column-generation LP bound (stronger where no three, or k, loads share a
+ * reef although their volume would allow it). */
+static long busiest_count(const rctx *c, const int *ids, size_t n, int m, int t, double cap)
 {
-    long *w = rp_xmalloc((n + 1) * sizeof(long));
     double *v = rp_xmalloc((n + 1) * sizeof(double));
     int k = 0;
     bool whole = cap == floor(cap) && cap <= 1e5;
@@ -263,16 +250,19 @@ static long busiest_lp(const rctx *c, const int *ids, size_t n, int m, int t, do
             whole &= v[k] == floor(v[k]);
             k++;
         }
-    long lb = 0;
+    long count = rp_l2_bound(v, k, cap);
     if (k > 0 && k <= LP_COUNT_MAX_ITEMS) {
         whole &= (double)k * (cap + 1) <= LP_COUNT_MAX_TABLE;
         long C = whole ? (long)cap : LP_COUNT_SCALE;
+        long *w = rp_xmalloc((size_t)k * sizeof(long));
         for (int q = 0; q < k; q++)
             w[q] = whole ? (long)v[q] : (long)floor(v[q] * LP_COUNT_SCALE / cap);
-        lb = rp_pack_lp_bound(k, w, C, LP_COUNT_MAX_LP);
+        long lp = rp_pack_lp_bound(k, w, C, LP_COUNT_MAX_LP);
+        count = lp > count ? lp : count;
+        free(w);
     }
-    free(w), free(v);
-    return lb;
+    free(v);
+    return count;
 }
 
 /* Reefs needed to hold, at the busiest slot, the load of the instances that
@@ -305,12 +295,9 @@ static int capacity_reefs(const rctx *c, const int *ids, size_t n)
         double need = ceil(sum[busiest] / cap - 1e-6);
         if (need > k)
             k = (int)need;
-        long l2 = busiest_l2(c, ids, n, m, busiest, cap);
-        if (l2 > k)
-            k = (int)l2;
-        long lp = busiest_lp(c, ids, n, m, busiest, cap);
-        if (lp > k)
-            k = (int)lp;
+        long count = busiest_count(c, ids, n, m, busiest, cap);
+        if (count > k)
+            k = (int)count;
     }
     free(sum);
     return k;

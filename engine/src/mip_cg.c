@@ -308,9 +308,10 @@ static void unfix(cg *c, int nfix)
     }
 }
 
-/* Completes the fixed bins first fit decreasing; keeps the packing if it
- * beats the best. */
-static void complete(cg *c)
+/* Packs the residual demand first fit decreasing: c->room per bin and
+ * c->ffd_of per item (types in order, res[t] items each). Returns the
+ * bins it uses. */
+static int first_fit(cg *c)
 {
     int nb = 0, q = 0;
     for (int t = 0; t < c->nt; t++)
@@ -327,6 +328,24 @@ static void complete(cg *c)
             c->room[2 * b + 1] -= c->tw[2 * t + 1];
             c->ffd_of[q++] = b;
         }
+    return nb;
+}
+
+/* The first-fit bin b as pattern counts per type, into p. */
+static void first_fit_bin(const cg *c, int b, int *p)
+{
+    for (int t = 0, q = 0; t < c->nt; t++) {
+        p[t] = 0;
+        for (int k = 0; k < c->res[t]; k++)
+            p[t] += c->ffd_of[q++] == b;
+    }
+}
+
+/* Completes the fixed bins first fit decreasing; keeps the packing if it
+ * beats the best. */
+static void complete(cg *c)
+{
+    int nb = first_fit(c);
     if (c->nfix + nb >= c->best_bins)
         return;
     memcpy(c->best_t, c->ent_t, (size_t)c->nent * sizeof(int));
@@ -334,16 +353,12 @@ static void complete(cg *c)
     memcpy(c->best_off, c->fix_off, ((size_t)c->nfix + 1) * sizeof(int));
     int e = c->nent, bins = c->nfix;
     for (int b = 0; b < nb; b++) {
-        q = 0;
-        for (int t = 0; t < c->nt; t++) {
-            int cnt = 0;
-            for (int k = 0; k < c->res[t]; k++)
-                cnt += c->ffd_of[q++] == b;
-            if (cnt > 0) {
+        first_fit_bin(c, b, c->cand);
+        for (int t = 0; t < c->nt; t++)
+            if (c->cand[t] > 0) {
                 c->best_t[e] = t;
-                c->best_k[e++] = cnt;
+                c->best_k[e++] = c->cand[t];
             }
-        }
         c->best_off[++bins] = e;
     }
     c->best_bins = bins;
@@ -499,18 +514,19 @@ static int run(int n, int d, const long *w, const long *cap, int *at, int floor,
 {
     memset(info, 0, sizeof *info);
     volatile int nb_old = 0;
-    for (int i = 0; i < n; i++)
+    for (int i = 0; at && i < n; i++)
         nb_old = at[i] + 1 > nb_old ? at[i] + 1 : nb_old;
     cg c = {.n = n, .max_lp = max_lp, .deadline = deadline, .floor = floor};
     c.cap[0] = cap[0];
     c.cap[1] = d > 1 ? cap[1] : 0;
     build_types(&c, w, d);
     /* Start: the bins of the given packing, one column each (items listed
-     * by bin, counted per type one bin at a time). */
+     * by bin, counted per type one bin at a time); without one, the bins
+     * of first fit decreasing (below). */
     int *first = rp_xcalloc((size_t)nb_old + 2, sizeof(int));
     int *by_bin = rp_xmalloc(((size_t)n + 1) * sizeof(int));
     int *cnt = rp_xcalloc((size_t)c.nt + 1, sizeof(int));
-    for (int i = 0; i < n; i++)
+    for (int i = 0; at && i < n; i++)
         first[at[i] + 1]++;
     int start = 0;
     for (int b = 0; b < nb_old; b++) {
@@ -519,11 +535,9 @@ static int run(int n, int d, const long *w, const long *cap, int *at, int floor,
     }
     int *fill = rp_xmalloc(((size_t)nb_old + 1) * sizeof(int));
     memcpy(fill, first, (size_t)nb_old * sizeof(int));
-    for (int i = 0; i < n; i++)
+    for (int i = 0; at && i < n; i++)
         by_bin[fill[at[i]]++] = i;
     free(fill);
-    c.best_bins = start;
-    info->bins = start;
     size_t N = (size_t)n + 2, T = (size_t)c.nt + 2;
     c.pt = rp_xmalloc(N * sizeof(int)), c.pk = rp_xmalloc(N * sizeof(int));
     c.best = rp_xmalloc(((size_t)c.cap[0] + 1) * ((size_t)c.cap[1] + 1) * sizeof(double));
@@ -533,6 +547,10 @@ static int run(int n, int d, const long *w, const long *cap, int *at, int floor,
     c.ent_k = rp_xmalloc(N * sizeof(int)), c.best_off = rp_xcalloc(N, sizeof(int));
     c.best_t = rp_xmalloc(N * sizeof(int)), c.best_k = rp_xmalloc(N * sizeof(int));
     c.room = rp_xmalloc(2 * N * sizeof(long)), c.ffd_of = rp_xmalloc(N * sizeof(int));
+    if (!at)
+        start = first_fit(&c);
+    c.best_bins = start;
+    info->bins = start;
     jmp_buf env;
     int term = glp_term_out(GLP_OFF);
     glp_error_hook(on_glpk_error, &env);
@@ -541,6 +559,10 @@ static int run(int n, int d, const long *w, const long *cap, int *at, int floor,
         glp_set_obj_dir(c.lp, GLP_MIN);
         if (c.nt > 0)
             glp_add_rows(c.lp, c.nt);
+        for (int b = 0; !at && b < start; b++) {
+            first_fit_bin(&c, b, cnt);
+            add_column(&c, cnt);
+        }
         for (int b = 0; b < nb_old; b++) {
             if (first[b + 1] == first[b])
                 continue;
@@ -585,33 +607,10 @@ int rp_pack_cg(int n, int d, const long *w, const long *cap, int *at, int floor,
 
 int rp_pack_lp_bound(int n, const long *w, long cap, long max_lp)
 {
-    if (n == 0)
-        return 0;
-    /* A first-fit-decreasing start makes the first LP feasible. */
-    item_key *order = rp_xmalloc((size_t)n * sizeof(item_key));
-    int *at = rp_xmalloc((size_t)n * sizeof(int));
-    long *room = rp_xmalloc((size_t)n * sizeof(long));
     for (int i = 0; i < n; i++)
-        order[i] = (item_key){(double)w[i], w[i], 0, i};
-    qsort(order, (size_t)n, sizeof(item_key), cmp_key);
-    int nb = 0, bound = 0;
-    bool fits = true;
-    for (int q = 0; q < n && fits; q++) {
-        long wi = w[order[q].i];
-        fits = wi >= 0 && wi <= cap;
-        int b = 0;
-        while (b < nb && room[b] < wi)
-            b++;
-        if (b == nb)
-            room[nb++] = cap;
-        room[b] -= wi;
-        at[order[q].i] = b;
-    }
-    if (fits) {
-        rp_cg_info info;
-        run(n, 1, w, &cap, at, 0, max_lp, INFINITY, false, &info);
-        bound = info.failed ? 0 : info.root_bound;
-    }
-    free(order), free(at), free(room);
-    return bound;
+        if (w[i] < 0 || w[i] > cap)
+            return 0;
+    rp_cg_info info;
+    run(n, 1, w, &cap, NULL, 0, max_lp, INFINITY, false, &info);
+    return info.failed ? 0 : info.root_bound;
 }

@@ -150,16 +150,26 @@ START_TEST(reduce_respects_stays_and_may)
 }
 END_TEST
 
+/* Pairs that fill (10, 10) exactly, in opposite proportions -- (7,3) +
+ * (3,7), (6,4) + (4,6), (5,5) + (5,5) -- each alone in one of six bins:
+ * packing by one dimension alone overflows the other. */
+static rp_pack opposite_pairs(float w[12], double cap[12], int at[6])
+{
+    static const float pairs[12] = {7, 3, 3, 7, 6, 4, 4, 6, 5, 5, 5, 5};
+    memcpy(w, pairs, sizeof pairs);
+    for (int b = 0; b < 6; b++) {
+        cap[2 * b] = cap[2 * b + 1] = 10;
+        at[b] = b;
+    }
+    return (rp_pack){6, 2, 6, w, cap, at, NULL, NULL, NULL, false};
+}
+
 START_TEST(reduce_two_dimensions)
 {
-    /* Pairs that fill (10, 10) exactly, in opposite proportions: packing by
-     * one dimension alone overflows the other. */
-    float w[] = {7, 3, 3, 7, 6, 4, 4, 6, 5, 5, 5, 5};
+    float w[12];
     double cap[12];
-    int at[] = {0, 1, 2, 3, 4, 5};
-    for (int b = 0; b < 6; b++)
-        cap[2 * b] = cap[2 * b + 1] = 10;
-    rp_pack p = {6, 2, 6, w, cap, at, NULL, NULL, NULL, false};
+    int at[6];
+    rp_pack p = opposite_pairs(w, cap, at);
     uint64_t rng = 5;
     int used = rp_pack_reduce(&p, rp_pack_bound(&p), rp__now_seconds() + 5, 20, &rng);
     assert_feasible(&p);
@@ -270,14 +280,11 @@ END_TEST
 
 START_TEST(cg_two_dimensions)
 {
-    /* Pairs that fill (10, 10) exactly, in opposite proportions, each alone
-     * at the start: three bins, and the LP proves it. */
-    float w[] = {7, 3, 3, 7, 6, 4, 4, 6, 5, 5, 5, 5};
+    /* Three bins, and the LP proves it. */
+    float w[12];
     double cap[12];
-    int at[] = {0, 1, 2, 3, 4, 5};
-    for (int b = 0; b < 6; b++)
-        cap[2 * b] = cap[2 * b + 1] = 10;
-    rp_pack p = {6, 2, 6, w, cap, at, NULL, NULL, NULL, false};
+    int at[6];
+    rp_pack p = opposite_pairs(w, cap, at);
     rp_cg_info ci;
     ck_assert_int_eq(run_cg(&p, 0, 0, rp__now_seconds() + 10, &ci), 3);
     assert_feasible(&p);
