@@ -218,8 +218,15 @@ static bool ruin_recreate(rp_solver *s, int *ids, size_t n, int forbid)
         s->r[forbid].state = RP_REEF_CLOSED;
     }
     bool ok = reinsert(s, &j, ids, n);
-    if (forbid >= 0)
+    if (forbid >= 0) {
+        /* Its own instances may have gone back, priced while it was
+         * closed: a draining reef's penalty must count again. */
         s->r[forbid].state = saved;
+        double cost = s->r[forbid].cost, shape = s->r[forbid].shape;
+        rp__refresh(s, forbid);
+        j.delta += s->r[forbid].cost - cost;
+        j.dshape += s->r[forbid].shape - shape;
+    }
     bool keep = ok && rp__improves(j.delta, j.dshape);
     if (!keep)
         rp__rollback(s, &j);
