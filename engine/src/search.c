@@ -290,6 +290,132 @@ static bool out_of_time(rp_solver *s)
     return out_of_time_frac(s, 0.85);
 }
 
+/* ---- tiers at unit prices ---------------------------------------------- */
+
+static void refresh_all(rp_solver *s, bool smooth)
+{
+    s->smooth = smooth;
+    for (int r = 0; r < s->nr; r++)
+        rp__refresh(s, r);
+}
+
+/* Every instance takes its best tiers in its own reef at unit prices, as
+ * in construction: a dedicated database that costs more than its share of
+ * a pool goes back to the pool. Priced by SKU steps, one full pool shows a
+ * whole step against one single database, and the search would keep
+ * instance after instance dedicated. Back at step prices, the changed
+ * instances take their best tiers again (with `relocate`, every instance
+ * its best reef and tiers, as in the final sweep); the whole is kept only
+ * if the objective is then lower, so a fleet already settled is left
+ * alone. Returns whether it was kept. */
+static bool tiers_at_unit_prices(rp_solver *s, bool relocate)
+{
+    double sh0, c0 = rp__total_cost(s, &sh0);
+    journal j = {0};
+    refresh_all(s, true);
+    for (size_t i = 0; i < s->f->ninst; i++)
+        rp__retier(s, i, &j);
+    refresh_all(s, false);
+    bool changed = true;
+    for (int pass = 0; pass < 4 && changed && !out_of_time_frac(s, 1.0); pass++) {
+        changed = false;
+        if (relocate) {
+            for (size_t i = 0; i < s->f->ninst; i++) {
+                if ((i & 255) == 0 && out_of_time_frac(s, 1.0))
+                    break;
+                choice ch = rp__best_place(s, i, s->tier_free[i]);
+                if (ch.reef < 0 || !rp__improves(ch.delta, ch.dshape))
+                    continue;
+                rp__touch(&j, s, i);
+                rp__apply_choice(s, i, &ch);
+                changed = true;
+            }
+        } else {
+            for (size_t k = 0; k < j.log.len; k++)
+                changed |= rp__retier(s, (size_t)RP_VEC_AT(&j.log, undo, k).inst, &j);
+        }
+    }
+    double sh1, c1 = rp__total_cost(s, &sh1);
+    bool keep = rp__improves(c1 - c0, sh1 - sh0);
+    if (!keep)
+        rp__rollback(s, &j);
+    rp_log(RP_LOG_INFO, "tiers at unit prices: %zu instances, objective %.2f -> %.2f, %s", j.log.len,
+           c0, c1, keep ? "kept" : "undone");
+    rp_vec_free(&j.log);
+    return keep;
+}
+
+/* ---- moves by gain ------------------------------------------------------ */
+
+typedef struct ranked {
+    int inst;
+    double gain;
+} ranked;
+
+static int cmp_gain_desc(const void *a, const void *b)
+{
+    double x = ((const ranked *)a)->gain, y = ((const ranked *)b)->gain;
+    return (x < y) - (x > y);
+}
+
+/* Gain of instance i's best move (0 if no move lowers the objective). */
+static double move_gain(rp_solver *s, size_t i, choice *c)
+{
+    *c = rp__best_place(s, i, false);
+    return c->reef >= 0 && c->delta < 0 ? -c->delta : 0;
+}
+
+/* The moves that gain most go first. The improvement loop takes the first
+ * improving move it meets: a move budget would go to small gains, and each
+ * move costs its migration. Lazy greedy over the instances still in their
+ * original reef: ranked by the gain of their best move, the first one's
+ * gain is measured again, and its move is made if it still leads, else it
+ * takes its new place in the ranking. Ends when the budget is spent, no
+ * move gains, or after 4 measurements per candidate. */
+static void moves_by_gain(rp_solver *s)
+{
+    if (s->budget >= 0 && s->moves >= s->budget)
+        return;
+    ranked *c = rp_xmalloc(((size_t)s->nmovers + 1) * sizeof *c);
+    int n = 0;
+    for (int k = 0; k < s->nmovers; k++) {
+        size_t i = (size_t)s->movers[k];
+        if ((k & 63) == 0 && out_of_time(s))
+            break;
+        if (s->at[i] < 0 || s->at[i] != s->orig[i] || s->forced[i])
+            continue;
+        choice ch;
+        double g = move_gain(s, i, &ch);
+        if (g > 0)
+            c[n++] = (ranked){(int)i, g};
+    }
+    qsort(c, (size_t)n, sizeof *c, cmp_gain_desc);
+    long evals = 0, limit = 4L * n;
+    int pos = 0, made = 0;
+    while (pos < n && (s->budget < 0 || s->moves < s->budget) && evals++ < limit) {
+        if ((evals & 63) == 0 && out_of_time(s))
+            break;
+        size_t i = (size_t)c[pos].inst;
+        choice ch;
+        double g = s->at[i] == s->orig[i] ? move_gain(s, i, &ch) : 0;
+        if (g <= 0) {
+            pos++;
+        } else if (pos + 1 == n || g >= c[pos + 1].gain) {
+            rp__apply_choice(s, i, &ch);
+            made++;
+            pos++;
+        } else {
+            int q = pos;
+            for (; q + 1 < n && c[q + 1].gain > g; q++)
+                c[q] = c[q + 1];
+            c[q] = (ranked){(int)i, g};
+        }
+    }
+    rp_log(RP_LOG_INFO, "moves by gain: %d candidates, %d made, %ld measurements", n, made,
+           evals);
+    free(c);
+}
+
 /* ---- batch tier flips ---------------------------------------------------- */
 
 static int batch_metric;
@@ -830,6 +956,7 @@ void rp_solver_run(rp_solver *s)
     s->smooth = false;
     for (int r = 0; r < s->nr; r++)
         rp__refresh(s, r);
+    tiers_at_unit_prices(s, false);
     bool *placed = rp_xcalloc(f->ninst + 1, sizeof(bool));
     for (size_t i = 0; i < f->ninst; i++)
         placed[i] = s->at[i] >= 0;
@@ -845,6 +972,7 @@ void rp_solver_run(rp_solver *s)
             move_one(s, i);
     }
     pack_regions(s);
+    moves_by_gain(s);
     long max_iters = s->o.max_iters > 0 ? s->o.max_iters : 40L * s->nmovers + 4000;
     long stall_limit = 4000 + 4L * s->nmovers;
     long stall = 0;
@@ -914,6 +1042,9 @@ void rp_solver_run(rp_solver *s)
            s->iters, rp__now_seconds() - s->t0, lns_calls, lns_wins, lns_spent);
     double before_sweep = rp_solver_objective(s);
     sweep(s);
+    for (int round = 0; round < 3 && !out_of_time_frac(s, 1.0); round++)
+        if (!tiers_at_unit_prices(s, true))
+            break;
     rp_log(RP_LOG_INFO, "sweep: objective %.2f -> %.2f", before_sweep, rp_solver_objective(s));
     free(buf);
     rp_log(RP_LOG_INFO, "search: %ld iterations, %.2f s, objective %.2f, stopped by %s", s->iters,

@@ -428,6 +428,20 @@ static void consider(const rp_solver *s, size_t i, int r, bool stay, double out,
     try_enter(s, i, r, out, out_shape, s->tier_free[i] || s->forced[i], s->tier[i], best);
 }
 
+bool rp__retier(rp_solver *s, size_t i, journal *j)
+{
+    if (s->at[i] < 0)
+        return false;
+    choice best = {.reef = -1};
+    try_retier(s, i, &best);
+    if (best.reef < 0 || !rp__improves(best.delta, best.dshape))
+        return false;
+    if (j)
+        rp__touch(j, s, i);
+    rp__apply_choice(s, i, &best);
+    return true;
+}
+
 /* Regions with more reefs than this are searched through a random sample
  * of their reefs per move (plus the instance's own and original reef). */
 #define SAMPLE_ABOVE 48

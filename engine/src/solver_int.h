@@ -106,6 +106,9 @@ void rp__touch(journal *j, const rp_solver *s, size_t i);
 void rp__rollback(rp_solver *s, journal *j);
 /* Objective with penalties (and the tie-breaker in *shape). */
 double rp__total_cost(const rp_solver *s, double *shape);
+/* Re-tiers instance i in its own reef when that lowers the objective,
+ * recording it in j (if not NULL) first. */
+bool rp__retier(rp_solver *s, size_t i, journal *j);
 /* Exact steps with the MIP (exact.c): the whole fleet when it is small
  * enough to prove optimality, and large-neighbourhood steps that free the
  * instances of two reefs and re-optimise them exactly. */

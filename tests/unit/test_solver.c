@@ -459,6 +459,52 @@ START_TEST(budget_two_caps_moves)
 }
 END_TEST
 
+#define FOUR_REEFS                                                                                 \
+    "[{\"name\": \"wus2-01\", \"region\": \"westus2\", \"template\": \"standard\",\n"              \
+    "  \"state\": \"active\", \"pool_sku\": \"GP_Gen5_4\", \"nodes\": 4},\n"                       \
+    " {\"name\": \"wus2-02\", \"region\": \"westus2\", \"template\": \"standard\",\n"              \
+    "  \"state\": \"active\", \"pool_sku\": \"GP_Gen5_4\", \"nodes\": 3},\n"                       \
+    " {\"name\": \"wus2-03\", \"region\": \"westus2\", \"template\": \"standard\",\n"              \
+    "  \"state\": \"active\", \"pool_sku\": \"GP_Gen5_4\", \"nodes\": 3},\n"                       \
+    " {\"name\": \"wus2-04\", \"region\": \"westus2\", \"template\": \"standard\",\n"              \
+    "  \"state\": \"active\", \"pool_sku\": \"GP_Gen5_2\", \"nodes\": 3}]"
+
+/* One move allowed, and several that pay. Moving x out of wus2-01 saves a
+ * pool step and a node (671 a month, less 20 to move); moving y1 or y2
+ * saves a pool step only (371); moving abig costs a pool step where it
+ * goes. wus2-04 has room for x or a y; its 58 small instances keep the
+ * fleet above the size the exact MIP solves, so this is the search's
+ * choice. The move that gains most must get the budget, whatever the
+ * seed. */
+START_TEST(budget_goes_to_the_largest_gain)
+{
+    tinst in[64] = {
+        {"abig", "wus2-01", "sss", NULL, NULL, 1.95, 1.95, 0, 0, 20, 1},
+        {"x", "wus2-01", "sss", NULL, NULL, 0.2, 0.2, 0, 0, 4, 1},
+        {"b1big", "wus2-02", "sss", NULL, NULL, 1.9, 1.9, 0, 0, 1, 1},
+        {"y1", "wus2-02", "sss", NULL, NULL, 0.2, 0.2, 0, 0, 0.2, 1},
+        {"b2big", "wus2-03", "sss", NULL, NULL, 1.9, 1.9, 0, 0, 1, 1},
+        {"y2", "wus2-03", "sss", NULL, NULL, 0.2, 0.2, 0, 0, 0.2, 1},
+    };
+    char ids[58][8];
+    for (int k = 0; k < 58; k++) {
+        snprintf(ids[k], sizeof ids[k], "f%02d", k);
+        in[6 + k] = (tinst){ids[k], "wus2-04", "sss", NULL, NULL, 0.005, 0.005, 0, 0, 0.05, 0.1};
+    }
+    tfleet t = make_fleet(1, FOUR_REEFS, in, RP_ARRAY_LEN(in));
+    for (uint64_t seed = 1; seed <= 4; seed++) {
+        rp_plan *p = solve(t.f, seed);
+        ck_assert_int_eq(p->sum.moves, 1);
+        ck_assert_str_eq(reef_of(t.f, p, "x"), "wus2-04");
+        ck_assert_str_eq(reef_of(t.f, p, "y1"), "wus2-02");
+        ck_assert_str_eq(reef_of(t.f, p, "y2"), "wus2-03");
+        ck_assert_int_eq(plan_reef(p, "wus2-01")->nodes, 3);
+        rp_plan_free(p);
+    }
+    free_fleet(&t);
+}
+END_TEST
+
 /* The target fleet of the time-aware plan reads back with the plan's one
  * reef at its size, the mover's last_moved at now's date, and nothing left
  * to do. */
@@ -512,6 +558,7 @@ int main(void)
     tcase_add_test(tc, same_seed_same_plan);
     tcase_add_test(tc, time_limit_is_reported);
     tcase_add_test(tc, budget_two_caps_moves);
+    tcase_add_test(tc, budget_goes_to_the_largest_gain);
     tcase_add_test(tc, target_fleet_round_trip);
     suite_add_tcase(s, tc);
     return rp_test_run(s);
