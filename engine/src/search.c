@@ -157,14 +157,17 @@ void rp__rollback(rp_solver *s, journal *j)
     }
 }
 
-/* Relocate or re-tier one instance if that lowers the objective. */
-static bool move_one(rp_solver *s, size_t i)
+/* Relocate or re-tier one instance if that lowers the objective, recording
+ * it in j (if not NULL) first. */
+static bool move_one(rp_solver *s, size_t i, journal *j)
 {
     if (s->at[i] < 0)
         return false;
     choice c = rp__best_place(s, i, s->tier_free[i]);
     if (c.reef < 0 || !rp__improves(c.delta, c.dshape))
         return false;
+    if (j)
+        rp__touch(j, s, i);
     rp__apply_choice(s, i, &c);
     return true;
 }
@@ -290,6 +293,24 @@ static bool out_of_time(rp_solver *s)
     return out_of_time_frac(s, 0.85);
 }
 
+/* Ends the search at a local optimum: every instance in turn takes its best
+ * relocation or tier change, until a full pass changes nothing (or time
+ * runs out), so a second rebalance of the result finds nothing to do.
+ * At most max_passes passes; changes are recorded in j if not NULL. */
+static void sweep(rp_solver *s, int max_passes, journal *j)
+{
+    for (int pass = 0; pass < max_passes && !out_of_time_frac(s, 1.0); pass++) {
+        bool changed = false;
+        for (size_t i = 0; i < s->f->ninst; i++) {
+            if ((i & 255) == 0 && out_of_time_frac(s, 1.0))
+                return;
+            changed |= move_one(s, i, j);
+        }
+        if (!changed)
+            return;
+    }
+}
+
 /* ---- tiers at unit prices ---------------------------------------------- */
 
 static void refresh_all(rp_solver *s, bool smooth)
@@ -316,24 +337,13 @@ static bool tiers_at_unit_prices(rp_solver *s, bool relocate)
     for (size_t i = 0; i < s->f->ninst; i++)
         rp__retier(s, i, &j);
     refresh_all(s, false);
-    bool changed = true;
+    if (relocate)
+        sweep(s, 4, &j);
+    bool changed = !relocate;
     for (int pass = 0; pass < 4 && changed && !out_of_time_frac(s, 1.0); pass++) {
         changed = false;
-        if (relocate) {
-            for (size_t i = 0; i < s->f->ninst; i++) {
-                if ((i & 255) == 0 && out_of_time_frac(s, 1.0))
-                    break;
-                choice ch = rp__best_place(s, i, s->tier_free[i]);
-                if (ch.reef < 0 || !rp__improves(ch.delta, ch.dshape))
-                    continue;
-                rp__touch(&j, s, i);
-                rp__apply_choice(s, i, &ch);
-                changed = true;
-            }
-        } else {
-            for (size_t k = 0; k < j.log.len; k++)
-                changed |= rp__retier(s, (size_t)RP_VEC_AT(&j.log, undo, k).inst, &j);
-        }
+        for (size_t k = 0; k < j.log.len; k++)
+            changed |= rp__retier(s, (size_t)RP_VEC_AT(&j.log, undo, k).inst, &j);
     }
     double sh1, c1 = rp__total_cost(s, &sh1);
     bool keep = rp__improves(c1 - c0, sh1 - sh0);
@@ -904,22 +914,6 @@ static int pick_light_reef(rp_solver *s)
 }
 
 
-/* Ends the search at a local optimum: every instance in turn takes its best
- * relocation or tier change, until a full pass changes nothing (or time
- * runs out), so a second rebalance of the result finds nothing to do. */
-static void sweep(rp_solver *s)
-{
-    for (int pass = 0; pass < 50 && !out_of_time_frac(s, 1.0); pass++) {
-        bool changed = false;
-        for (size_t i = 0; i < s->f->ninst; i++) {
-            if ((i & 255) == 0 && out_of_time_frac(s, 1.0))
-                return;
-            changed |= move_one(s, i);
-        }
-        if (!changed)
-            return;
-    }
-}
 
 /* Proven optimal: the objective is within a millionth (or half a cent) of
  * the lower bound. */
@@ -969,7 +963,7 @@ void rp_solver_run(rp_solver *s)
     for (int k = 0; k < s->nmovers; k++) {
         size_t i = (size_t)s->movers[k];
         if (s->at[i] >= 0 && s->r[s->at[i]].state == RP_REEF_DRAINING)
-            move_one(s, i);
+            move_one(s, i, NULL);
     }
     pack_regions(s);
     moves_by_gain(s);
@@ -1010,7 +1004,7 @@ void rp_solver_run(rp_solver *s)
             lns_wins += better;
         } else if (u < 70) {
             size_t i = (size_t)rp__rng_below(s, (int)f->ninst);
-            better = move_one(s, i);
+            better = move_one(s, i, NULL);
         } else if (u < 75) {
             better = share_batch(s, buf);
         } else if (u < 80) {
@@ -1041,7 +1035,7 @@ void rp_solver_run(rp_solver *s)
            "%ld, %.2f s",
            s->iters, rp__now_seconds() - s->t0, lns_calls, lns_wins, lns_spent);
     double before_sweep = rp_solver_objective(s);
-    sweep(s);
+    sweep(s, 50, NULL);
     for (int round = 0; round < 3 && !out_of_time_frac(s, 1.0); round++)
         if (!tiers_at_unit_prices(s, true))
             break;
