@@ -1,17 +1,11 @@
 #include "bound.h"
+#include "bound_int.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pack.h"
-
-/* Best unit prices of a region: the least any plan can pay per unit of
- * shared capacity, and the cheapest fixed parts of a reef. */
-typedef struct unit {
-    double dbc, dbs, cpu, mem; /* per unit of load, headroom included */
-    double pool_min, nodes_min, fixed_min;
-} unit;
 
 static void unit_of_template(const rp_fleet *f, int tmpl, unit *u)
 {
@@ -96,9 +90,11 @@ static double term(const rp_fleet *f, size_t i, int m, int t, double unit_price,
     return fmin(shared, ded);
 }
 
-static double storage_term(const rp_fleet *f, size_t i, double ppg, double ded)
+double rp__storage_term(const rctx *c, size_t i)
 {
-    double shared = ppg * rp_fleet_peak(f, i, RP_M_SHARE_GB);
+    const rp_fleet *f = c->f;
+    double ded = c->ded[i][RP_TIER_STORAGE];
+    double shared = c->ppg * rp_fleet_peak(f, i, RP_M_SHARE_GB);
     const rp_instance *in = &f->inst[i];
     if (in->pinned && in->reef >= 0 && f->reefs[in->reef].state != RP_REEF_BROKEN)
         return in->tier[RP_TIER_STORAGE] == RP_SHARED ? shared : ded;
@@ -127,7 +123,7 @@ static double sum_smallest(double *v, size_t n, size_t k)
     return s;
 }
 
-static bool immovable(const rp_fleet *f, size_t i)
+bool rp__immovable(const rp_fleet *f, size_t i)
 {
     const rp_instance *in = &f->inst[i];
     if (in->reef < 0 || f->reefs[in->reef].state == RP_REEF_BROKEN)
@@ -138,23 +134,7 @@ static bool immovable(const rp_fleet *f, size_t i)
            f->set.now - in->last_moved < (int64_t)f->set.move_cooldown_days * 86400;
 }
 
-typedef struct rctx {
-    const rp_fleet *f;
-    int g;
-    unit u;
-    double ppg;
-    double (*ded)[RP_NTIERS]; /* per instance */
-    const bool *placed;
-} rctx;
-
 static const int bound_metrics[4] = {RP_M_DB_COMPUTE, RP_M_DB_STORAGE, RP_M_CPU, RP_M_MEMORY};
-
-static double unit_price(const unit *u, int m)
-{
-    return m == RP_M_DB_COMPUTE ? u->dbc : m == RP_M_DB_STORAGE ? u->dbs
-                                         : m == RP_M_CPU        ? u->cpu
-                                                                : u->mem;
-}
 
 /* Bound of a set of instances ids[0..n), of which the first nfix must stay
  * and at least keep of the rest stay too, held in `reefs` reefs. */
@@ -168,7 +148,7 @@ static double set_bound(const rctx *c, const int *ids, size_t nfix, size_t n, si
     for (int b = 0; b < 4; b++) {
         int m = bound_metrics[b];
         int tier = rp_metric_tier[m];
-        double up = unit_price(&c->u, m);
+        double up = rp__unit_price(&c->u, m);
         for (int t = 0; t < S; t++) {
             double fixed = 0;
             for (size_t k = 0; k < nfix; k++)
@@ -181,9 +161,9 @@ static double set_bound(const rctx *c, const int *ids, size_t nfix, size_t n, si
     }
     double sto_fixed = 0;
     for (size_t k = 0; k < nfix; k++)
-        sto_fixed += storage_term(f, (size_t)ids[k], c->ppg, c->ded[ids[k]][RP_TIER_STORAGE]);
+        sto_fixed += rp__storage_term(c, (size_t)ids[k]);
     for (size_t k = nfix; k < n; k++)
-        v[k - nfix] = storage_term(f, (size_t)ids[k], c->ppg, c->ded[ids[k]][RP_TIER_STORAGE]);
+        v[k - nfix] = rp__storage_term(c, (size_t)ids[k]);
     double sto = sto_fixed + sum_smallest(v, n - nfix, keep);
     free(v);
     double db = fmax(fmax(best[0], best[1]), reefs * c->u.pool_min);
@@ -316,7 +296,7 @@ static int fewest_reefs(const rctx *c, const int *ids, size_t n)
         if (f->reefs[r].region != c->g)
             continue;
         for (size_t j = 0; j < n; j++)
-            if (f->inst[ids[j]].reef == (int)r && immovable(f, (size_t)ids[j])) {
+            if (f->inst[ids[j]].reef == (int)r && rp__immovable(f, (size_t)ids[j])) {
                 held++;
                 break;
             }
@@ -349,11 +329,11 @@ static double budget_bound(const rctx *c, int budget)
             continue;
         size_t nfix = 0, n = 0;
         for (size_t i = 0; i < f->ninst; i++)
-            if (f->inst[i].reef == (int)r && (!c->placed || c->placed[i]) && immovable(f, i))
+            if (f->inst[i].reef == (int)r && (!c->placed || c->placed[i]) && rp__immovable(f, i))
                 ids[nfix++] = (int)i;
         n = nfix;
         for (size_t i = 0; i < f->ninst; i++)
-            if (f->inst[i].reef == (int)r && (!c->placed || c->placed[i]) && !immovable(f, i))
+            if (f->inst[i].reef == (int)r && (!c->placed || c->placed[i]) && !rp__immovable(f, i))
                 ids[n++] = (int)i;
         size_t movable = n - nfix;
         size_t keep = movable > (size_t)budget ? movable - (size_t)budget : 0;
@@ -365,7 +345,201 @@ static double budget_bound(const rctx *c, int budget)
     return total;
 }
 
-static double region_bound(const rctx *c, int budget)
+/* ---- reef by reef: a Lagrangian bound ---------------------------------------
+ *
+ * Each reef's shared capacity must cover its own load at every slot, so
+ * pricing each reef's load at one slot (and one metric per resource) at the
+ * best unit price is a lower bound on that reef, and the sum over reefs is
+ * one on the region: the capacity rows of the MIP relaxed with multipliers
+ * that put the unit price on one slot per reef. It then falls apart by
+ * instance: each one pays its load at its reef's slot (or its dedicated
+ * price, or a tier change to get there), and at most B of them may move,
+ * paying their migration, to the reef where they are cheapest. Unlike the
+ * fleet-wide bound, it sees that reefs peak at different hours, that some
+ * are short of memory and others of CPU, and that few instances may leave
+ * a reef. A reef that must stay open (an immovable instance, or more
+ * movable ones than the budget lets leave) pays its fixed cost, and may
+ * instead price a resource at its minimum size, with that resource free to
+ * its instances (multiplier 0), when that is more. Which slot and metric
+ * each reef is priced at comes from a plan (the guide): any choice is
+ * valid, the plan's busiest ones make the bound tight for that plan. */
+
+typedef struct rprice {
+    int m[2], t[2]; /* per resource (pool, nodes): metric and slot */
+    bool full[2];   /* false: the resource is free here, its minimum paid */
+} rprice;
+
+typedef struct rguide {
+    const int *reef; /* fleet reef per instance, -1 none */
+    const uint8_t (*tier)[RP_NTIERS];
+} rguide;
+
+static const int group_metrics[2][2] = {{RP_M_DB_COMPUTE, RP_M_DB_STORAGE},
+                                        {RP_M_CPU, RP_M_MEMORY}};
+
+/* Busiest metric and slot, per resource, of shared loads sum[4][S] (in
+ * bound_metrics order); *worth: the unit-priced load there. */
+static void busiest_price(const rctx *c, double *const sum[4], rprice *p, double worth[2])
+{
+    int S = c->f->set.slots;
+    for (int k = 0; k < 2; k++) {
+        worth[k] = -1;
+        for (int b = 0; b < 2; b++) {
+            double up = rp__unit_price(&c->u, group_metrics[k][b]);
+            for (int t = 0; t < S; t++)
+                if (up * sum[2 * k + b][t] > worth[k]) {
+                    worth[k] = up * sum[2 * k + b][t];
+                    p->m[k] = group_metrics[k][b];
+                    p->t[k] = t;
+                }
+        }
+        p->full[k] = true;
+    }
+}
+
+/* What instance i pays for its three tiers at a reef priced p; staying in
+ * its own reef it pays for a tier it changes, and keeps a pinned one. */
+static double priced(const rctx *c, size_t i, const rprice *p, bool stay)
+{
+    const rp_fleet *f = c->f;
+    const rp_instance *in = &f->inst[i];
+    bool pinned = stay && in->pinned;
+    double tcc = stay ? f->set.tier_change_cost : 0, total = 0;
+    for (int k = 0; k < RP_NTIERS; k++) {
+        double sh;
+        if (k == RP_TIER_STORAGE)
+            sh = c->ppg * rp_fleet_peak(f, i, RP_M_SHARE_GB);
+        else
+            sh = p->full[k]
+                     ? rp__unit_price(&c->u, p->m[k]) * rp_fleet_profile(f, i, p->m[k])[p->t[k]]
+                     : 0;
+        double ded = c->ded[i][k];
+        bool was_ded = stay && in->tier[k] == RP_DEDICATED, was_sh = stay && !was_ded;
+        if (pinned)
+            total += was_ded ? ded : sh;
+        else
+            total += fmin(sh + (was_ded ? tcc : 0), ded + (was_sh ? tcc : 0));
+    }
+    return total;
+}
+
+static bool same_price(const rprice *a, const rprice *b)
+{
+    for (int k = 0; k < 2; k++)
+        if (a->full[k] != b->full[k] || (a->full[k] && (a->m[k] != b->m[k] || a->t[k] != b->t[k])))
+            return false;
+    return true;
+}
+
+static int cmp_desc(const void *a, const void *b)
+{
+    return cmp_double(b, a);
+}
+
+/* The reef-by-reef bound of region c->g, its reefs priced from guide g. */
+static double reef_bound(const rctx *c, int budget, const rguide *g)
+{
+    const rp_fleet *f = c->f;
+    int S = f->set.slots;
+    size_t nr = f->nreefs;
+    /* Shared loads per reef (index nr: the whole region) under the guide. */
+    double *buf = rp_xcalloc((nr + 1) * 4 * (size_t)S, sizeof(double));
+    int *movable = rp_xcalloc(nr + 1, sizeof(int));
+    bool *held = rp_xcalloc(nr + 1, sizeof(bool));
+    for (size_t i = 0; i < f->ninst; i++) {
+        const rp_instance *in = &f->inst[i];
+        if (in->region != c->g || (c->placed && !c->placed[i]))
+            continue;
+        if (in->reef >= 0) {
+            if (rp__immovable(f, i))
+                held[in->reef] = true;
+            else
+                movable[in->reef]++;
+        }
+        int r = g->reef[i];
+        for (int b = 0; b < 4; b++) {
+            int m = bound_metrics[b];
+            if (g->tier[i][rp_metric_tier[m]] != RP_SHARED)
+                continue;
+            const float *pr = rp_fleet_profile(f, i, m);
+            for (int t = 0; t < S; t++) {
+                if (r >= 0)
+                    buf[((size_t)r * 4 + b) * S + t] += pr[t];
+                buf[(nr * 4 + b) * S + t] += pr[t];
+            }
+        }
+    }
+    rprice *price = rp_xmalloc((nr + 1) * sizeof(rprice));
+    rprice *cand = rp_xmalloc((nr + 1) * sizeof(rprice));
+    int ncand = 0;
+    double total = 0;
+    for (size_t r = 0; r <= nr; r++) {
+        if (r < nr && f->reefs[r].region != c->g)
+            continue;
+        double *sum[4], worth[2];
+        for (int b = 0; b < 4; b++)
+            sum[b] = buf + (r * 4 + b) * S;
+        busiest_price(c, sum, &price[r], worth);
+        bool active = r == nr || f->reefs[r].state == RP_REEF_ACTIVE;
+        bool open = r < nr && active && (held[r] || (budget >= 0 && movable[r] > budget));
+        if (open) {
+            double floor[2] = {c->u.pool_min, c->u.nodes_min};
+            total += c->u.fixed_min;
+            for (int k = 0; k < 2; k++)
+                if (floor[k] > worth[k]) {
+                    price[r].full[k] = false;
+                    total += floor[k];
+                }
+        }
+        /* Reefs that may take instances, one per distinct price (the last
+         * one stands for a reef the plan may create). */
+        bool seen = !active;
+        for (int k = 0; k < ncand && !seen; k++)
+            seen = same_price(&cand[k], &price[r]);
+        if (!seen)
+            cand[ncand++] = price[r];
+    }
+    double *save = rp_xmalloc((f->ninst + 1) * sizeof(double));
+    size_t nsave = 0;
+    for (size_t i = 0; i < f->ninst; i++) {
+        const rp_instance *in = &f->inst[i];
+        if (in->region != c->g || (c->placed && !c->placed[i]))
+            continue;
+        double away = INFINITY;
+        for (int k = 0; k < ncand; k++)
+            away = fmin(away, priced(c, i, &cand[k], false));
+        int r0 = in->reef;
+        if (r0 < 0 || f->reefs[r0].state == RP_REEF_BROKEN) {
+            total += away; /* placed anew, or moved out at a cost counted apart */
+            continue;
+        }
+        double stay = priced(c, i, &price[r0], true);
+        if (rp__immovable(f, i))
+            total += stay;
+        else if (f->reefs[r0].state != RP_REEF_ACTIVE)
+            total += fmin(stay, away);
+        else {
+            total += stay;
+            double gain = stay - away - f->plans[in->plan].move_cost;
+            if (gain > 0)
+                save[nsave++] = gain;
+        }
+    }
+    if (budget >= 0 && nsave > (size_t)budget)
+        qsort(save, nsave, sizeof *save, cmp_desc);
+    size_t take = budget < 0 || nsave < (size_t)budget ? nsave : (size_t)budget;
+    for (size_t k = 0; k < take; k++)
+        total -= save[k];
+    free(save);
+    free(price);
+    free(cand);
+    free(held);
+    free(movable);
+    free(buf);
+    return total;
+}
+
+static double region_bound(const rctx *c, int budget, const rguide *guides, int nguides)
 {
     const rp_fleet *f = c->f;
     int *ids = rp_xmalloc((f->ninst + 1) * sizeof(int));
@@ -377,7 +551,9 @@ static double region_bound(const rctx *c, int budget)
     free(ids);
     if (budget >= 0)
         lb = fmax(lb, budget_bound(c, budget));
-    return lb;
+    for (int k = 0; k < nguides; k++)
+        lb = fmax(lb, reef_bound(c, budget, &guides[k]));
+    return fmax(lb, rp__step_bound(c, budget));
 }
 
 /* Migrations every valid plan makes: out of broken reefs (all placed ones),
@@ -394,7 +570,7 @@ static double forced_moves(const rp_fleet *f, const bool *placed, int budget)
         double mc = f->plans[in->plan].move_cost;
         if (f->reefs[in->reef].state == RP_REEF_BROKEN)
             cost += mc;
-        else if (f->reefs[in->reef].state == RP_REEF_DRAINING && !immovable(f, i))
+        else if (f->reefs[in->reef].state == RP_REEF_DRAINING && !rp__immovable(f, i))
             drain[nd++] = mc;
     }
     size_t k = budget < 0 || (size_t)budget > nd ? nd : (size_t)budget;
@@ -405,10 +581,32 @@ static double forced_moves(const rp_fleet *f, const bool *placed, int budget)
 
 double rp_lower_bound(const rp_fleet *f, const bool *placed, int move_budget)
 {
+    return rp_lower_bound_guided(f, placed, move_budget, NULL, NULL);
+}
+
+double rp_lower_bound_guided(const rp_fleet *f, const bool *placed, int move_budget,
+                             const int *guide_reef, const uint8_t (*guide_tier)[RP_NTIERS])
+{
+    /* The fleet as it is guides the reef-by-reef bound, and so does the
+     * caller's plan. */
+    int *reef = rp_xmalloc((f->ninst + 1) * sizeof(int));
+    uint8_t(*tier)[RP_NTIERS] = rp_xmalloc((f->ninst + 1) * sizeof *tier);
+    for (size_t i = 0; i < f->ninst; i++) {
+        const rp_instance *in = &f->inst[i];
+        bool usable = in->reef >= 0 && f->reefs[in->reef].state != RP_REEF_BROKEN;
+        reef[i] = usable ? in->reef : -1;
+        for (int k = 0; k < RP_NTIERS; k++)
+            tier[i][k] = usable ? in->tier[k] : RP_SHARED;
+    }
+    rguide guides[2] = {{reef, (const uint8_t(*)[RP_NTIERS])tier}, {guide_reef, guide_tier}};
+    int nguides = guide_reef && guide_tier ? 2 : 1;
     double total = forced_moves(f, placed, move_budget);
-    double (*ded)[RP_NTIERS] = rp_xcalloc(f->ninst + 1, sizeof *ded);
+    double(*ded)[RP_NTIERS] = rp_xcalloc(f->ninst + 1, sizeof *ded);
     for (size_t g = 0; g < f->nregions; g++) {
-        rctx c = {.f = f, .g = (int)g, .ppg = shared_storage_price(f, (int)g), .ded = ded,
+        rctx c = {.f = f,
+                  .g = (int)g,
+                  .ppg = shared_storage_price(f, (int)g),
+                  .ded = ded,
                   .placed = placed};
         region_unit(f, (int)g, &c.u);
         int *tmpls = rp_xmalloc((f->nreefs + 1) * sizeof(int));
@@ -417,8 +615,10 @@ double rp_lower_bound(const rp_fleet *f, const bool *placed, int move_budget)
             if (f->inst[i].region == (int)g)
                 ded_prices(f, i, tmpls, nt, ded[i]);
         free(tmpls);
-        total += region_bound(&c, move_budget);
+        total += region_bound(&c, move_budget, guides, nguides);
     }
+    free(tier);
+    free(reef);
     free(ded);
     return total;
 }

@@ -3,9 +3,11 @@
  * move budget. Combinatorial and cheap (O(instances x slots)), except that
  * the count of reefs a region needs also takes, per metric at its busiest
  * slot and for at most 2,000 instances, the column-generation LP bound of
- * that one-slot bin packing (at most 200 LPs; deterministic).
+ * that one-slot bin packing (at most 200 LPs; deterministic), and the
+ * whole-size part, whose knapsacks take instances x (a few hundred) per
+ * multiplier tried (about 5 s at 100k instances x 168 slots).
  *
- * Per region it is the larger of two bounds:
+ * Per region it is the largest of four bounds:
  * - fleet-wide: pools, nodes and shares must cover the region's total load at
  *   its busiest slot, each instance's part priced at the cheaper of the best
  *   unit price of shared capacity and its own dedicated size; plus the fixed
@@ -14,7 +16,16 @@
  *   LP bounds of the busiest slot's packing);
  * - move-budget: at most B instances leave any reef, so each existing reef
  *   keeps at least its immovable instances and all but B of the rest, and
- *   must be sized for the lightest such set at every slot.
+ *   must be sized for the lightest such set at every slot;
+ * - reef by reef (a Lagrangian bound): each reef's load priced at its own
+ *   busiest slot and metric, at most B instances moving to where they are
+ *   priced lowest; it sees reefs that peak at different hours, or run short
+ *   of memory in one and of CPU in another;
+ * - whole sizes (bound_steps.c, for a limited budget and fleets up to
+ *   RP_STEP_BOUND_MAX_INSTANCES): pools and node counts bought in whole
+ *   steps reef by reef, dedicated databases bought whole, at most B
+ *   instances leaving their reefs; the region-wide capacity row relaxed
+ *   with a searched multiplier.
  * Plus the migrations no plan can avoid (instances of broken reefs, and of
  * draining reefs as far as the budget reaches), at their cheapest. */
 #ifndef RP_BOUND_H
@@ -25,5 +36,12 @@
 /* placed: per instance, true when the plan places it (NULL: all).
  * move_budget: -1 unlimited. */
 double rp_lower_bound(const rp_fleet *f, const bool *placed, int move_budget);
+
+/* The same, its reef-by-reef part also priced at the busiest slots of a
+ * plan: guide_reef[i] is the fleet reef of instance i in that plan (-1: none
+ * or a new reef), guide_tier[i] its tiers. Any plan gives a valid bound; the
+ * tighter the plan, the tighter the bound. */
+double rp_lower_bound_guided(const rp_fleet *f, const bool *placed, int move_budget,
+                             const int *guide_reef, const uint8_t (*guide_tier)[RP_NTIERS]);
 
 #endif

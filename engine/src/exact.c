@@ -1,7 +1,8 @@
 /* exact.c - the MIP (mip.h) inside the rebalance search: small fleets are
- * solved to proven optimality after the heuristic, and large-neighbourhood
+ * solved to proven optimality after the heuristic, large-neighbourhood
  * steps free the instances of two reefs and re-optimise them exactly, the
- * rest of the fleet fixed. Every result goes through the solver's own state
+ * rest of the fleet fixed, and at the end each reef's tiers and sizes are
+ * solved with its instances held in it. Every result goes through the solver's own state
  * and is kept only when the solver's objective says it is better. */
 #include <math.h>
 #include <stdlib.h>
@@ -238,6 +239,47 @@ bool rp__lns_step(rp_solver *s, int *buf)
         mo.nfree = n;
         mo.cand_reefs = cand;
         mo.ncand = 2;
+        mo.base = base;
+        mo.start = base;
+        rp_mip_result res = {0};
+        kept = try_model(s, &m, &mo, buf, n, &res);
+        rp_mip_result_free(&res);
+    }
+    free(base);
+    map_free(&m);
+    return kept;
+}
+
+/* Instances of one reef freed for its tier MIP, at most. */
+#define TIER_MAX_FREE 400
+
+/* One reef's tiers, pool and node count, solved exactly with its instances
+ * held in it: a step of the search cannot find them when two instances
+ * must go dedicated together before a pool size can drop. */
+bool rp__tiers_exact(rp_solver *s, int r, int *buf)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->f->ninst && n < TIER_MAX_FREE; i++)
+        if (s->at[i] == r && s->tier_free[i])
+            buf[n++] = (int)i;
+    if (n == 0 || short_of_time(s, 1.0))
+        return false;
+    modelmap m;
+    map_build(s, &m);
+    rp_mip_place *base = current_places(s, &m);
+    bool kept = false;
+    if (base && m.to_model[r] >= 0) {
+        int cand[1] = {m.to_model[r]};
+        rp_mip_opts mo;
+        rp_mip_opts_default(&mo);
+        mo.move_budget = s->budget;
+        mo.time_limit = remaining(s) * 0.5;
+        mo.node_limit = LNS_NODES;
+        mo.lp_iter_limit = LNS_LP_ITERS;
+        mo.free_inst = buf;
+        mo.nfree = n;
+        mo.cand_reefs = cand;
+        mo.ncand = 1;
         mo.base = base;
         mo.start = base;
         rp_mip_result res = {0};

@@ -938,6 +938,42 @@ static void pack_regions(rp_solver *s)
     }
 }
 
+/* Each reef in turn takes the tiers, pool and node count of its own MIP
+ * (its instances held in it), while time remains; then the sweep again, so
+ * that the plan still ends at a local optimum. */
+static void exact_tiers(rp_solver *s, int *buf)
+{
+    double t0 = rp__now_seconds(), before = rp_solver_objective(s);
+    int wins = 0, tried = 0;
+    for (int r = 0; r < s->nr && !out_of_time_frac(s, 0.9); r++)
+        if (s->r[r].use.n > 0) {
+            wins += rp__tiers_exact(s, r, buf);
+            tried++;
+        }
+    if (wins > 0)
+        sweep(s, 50, NULL);
+    rp_log(RP_LOG_INFO, "reef tier MIPs: %d of %d reefs improved, objective %.2f -> %.2f, %.2f s",
+           wins, tried, before, rp_solver_objective(s), rp__now_seconds() - t0);
+}
+
+/* The lower bound of the instances placed now, its reef-by-reef part
+ * guided by the current plan. */
+static double guided_bound(const rp_solver *s)
+{
+    const rp_fleet *f = s->f;
+    bool *placed = rp_xcalloc(f->ninst + 1, sizeof(bool));
+    int *reef = rp_xmalloc((f->ninst + 1) * sizeof(int));
+    for (size_t i = 0; i < f->ninst; i++) {
+        placed[i] = s->at[i] >= 0;
+        reef[i] = placed[i] ? s->r[s->at[i]].fleet_reef : -1;
+    }
+    double lb =
+        rp_lower_bound_guided(f, placed, s->budget, reef, (const uint8_t(*)[RP_NTIERS])s->tier);
+    free(reef);
+    free(placed);
+    return lb;
+}
+
 void rp_solver_run(rp_solver *s)
 {
     const rp_fleet *f = s->f;
@@ -951,12 +987,9 @@ void rp_solver_run(rp_solver *s)
     for (int r = 0; r < s->nr; r++)
         rp__refresh(s, r);
     tiers_at_unit_prices(s, false);
-    bool *placed = rp_xcalloc(f->ninst + 1, sizeof(bool));
-    for (size_t i = 0; i < f->ninst; i++)
-        placed[i] = s->at[i] >= 0;
-    s->lb = rp_lower_bound(f, placed, s->budget);
-    free(placed);
-    rp_log(RP_LOG_INFO, "construction and lower bound: %.2f s", rp__now_seconds() - s->t0);
+    s->lb = guided_bound(s);
+    rp_log(RP_LOG_INFO, "construction and lower bound: %.2f s, lower bound %.2f",
+           rp__now_seconds() - s->t0, s->lb);
     rp__exact_small(s); /* small fleets: a proven optimum ends the search at once */
     int *buf = rp_xmalloc((f->ninst + 1) * sizeof(int));
     /* Draining reefs first: every instance tries to leave while budget lasts. */
@@ -1040,6 +1073,7 @@ void rp_solver_run(rp_solver *s)
         if (!tiers_at_unit_prices(s, true))
             break;
     rp_log(RP_LOG_INFO, "sweep: objective %.2f -> %.2f", before_sweep, rp_solver_objective(s));
+    exact_tiers(s, buf);
     free(buf);
     rp_log(RP_LOG_INFO, "search: %ld iterations, %.2f s, objective %.2f, stopped by %s", s->iters,
            rp__now_seconds() - s->t0, rp_solver_objective(s), rp_stop_names[rp_solver_stop(s)]);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bound.h"
 #include "fleet.h"
 #include "fleetout.h"
 #include "plan.h"
@@ -286,6 +287,54 @@ START_TEST(budget_zero_keeps_the_reef)
 }
 END_TEST
 
+/* Two instances of 1.05 vCores at every slot share a reef and may not
+ * move: 2.1 vCores need GP_Gen5_4 (780.82), or GP_Gen5_2 (390) with one of
+ * them on a database of its own (373, plus a tier change at 5). The lower
+ * bound (rp_lower_bound itself: the search's bound also takes the MIP's on
+ * so small a fleet) must see the whole pool sizes, where a price per vCore
+ * says about 410, and so come within the tier change of the optimum. */
+START_TEST(budget_zero_bound_counts_whole_sizes)
+{
+    const tinst in[] = {
+        {"a", "wus2-01", "sss", NULL, NULL, 1.05, 1.05, 0, 24, 0, 0},
+        {"b", "wus2-01", "sss", NULL, NULL, 1.05, 1.05, 0, 24, 0, 0},
+    };
+    tfleet t = make_fleet(0, TWO_SMALL_REEFS, in, 2);
+    rp_plan *p = solve(t.f, 1); /* small enough for the MIP: the optimum */
+    ck_assert_int_eq(p->sum.moves, 0);
+    double lb = rp_lower_bound(t.f, NULL, 0);
+    ck_assert_double_le(lb, p->sum.objective + 1e-6);
+    ck_assert_double_ge(lb, p->sum.objective - 5.01);
+    rp_plan_free(p);
+    free_fleet(&t);
+}
+END_TEST
+
+/* Pinned a peaks at 4 vCores by night in one reef, pinned b by day in the
+ * other. Together they never need more than 4.1 vCores at once, a bound
+ * for the region as a whole; but neither may leave its reef, so each reef
+ * needs 4 vCores of pool (GP_Gen5_4), and the bound must say so even with
+ * no move budget to lean on. */
+START_TEST(pinned_reefs_bound_each_at_its_own_peak)
+{
+    const tinst in[] = {
+        {"a", "wus2-01", "sss", "true", NULL, 0.1, 4.0, 0, 12, 0, 0},
+        {"b", "wus2-02", "sss", "true", NULL, 0.1, 4.0, 12, 24, 0, 0},
+    };
+    tfleet t = make_fleet(-1, TWO_SMALL_REEFS, in, 2);
+    rp_plan *p = solve(t.f, 1);
+    ck_assert_str_eq(t.f->cat->pools[plan_reef(p, "wus2-01")->pool].sku, "GP_Gen5_4");
+    ck_assert_str_eq(t.f->cat->pools[plan_reef(p, "wus2-02")->pool].sku, "GP_Gen5_4");
+    /* Within what a vCore costs more in GP_Gen5_4 than at the best unit
+     * price (GP_Gen5_2's 195.00): 2 x (780.82 - 4 x 195). */
+    double lb = rp_lower_bound(t.f, NULL, -1);
+    ck_assert_double_le(lb, p->sum.objective + 1e-6);
+    ck_assert_double_ge(lb, p->sum.objective - 1.65);
+    rp_plan_free(p);
+    free_fleet(&t);
+}
+END_TEST
+
 START_TEST(budget_one_deletes_the_emptied_reef)
 {
     tfleet t = make_fleet(1, TWO_SMALL_REEFS, day_night, 2);
@@ -550,6 +599,8 @@ int main(void)
     tcase_add_test(tc, time_aware_packing_shares_a_small_pool);
     tcase_add_test(tc, peak_profiles_need_a_bigger_pool);
     tcase_add_test(tc, budget_zero_keeps_the_reef);
+    tcase_add_test(tc, budget_zero_bound_counts_whole_sizes);
+    tcase_add_test(tc, pinned_reefs_bound_each_at_its_own_peak);
     tcase_add_test(tc, budget_one_deletes_the_emptied_reef);
     tcase_add_test(tc, pinned_instance_stays);
     tcase_add_test(tc, both_pinned_nothing_moves);

@@ -1,0 +1,49 @@
+/* bound_int.h - what the parts of the lower bound share (bound.c,
+ * bound_steps.c). */
+#ifndef RP_BOUND_INT_H
+#define RP_BOUND_INT_H
+
+#include "fleet.h"
+
+/* Best unit prices of a region: the least any plan can pay per unit of
+ * shared capacity, and the cheapest fixed parts of a reef. */
+typedef struct unit {
+    double dbc, dbs, cpu, mem; /* per unit of load, headroom included */
+    double pool_min, nodes_min, fixed_min;
+} unit;
+
+/* One region's bound in the making. */
+typedef struct rctx {
+    const rp_fleet *f;
+    int g;
+    unit u;
+    double ppg;               /* best shared storage price per GB */
+    double (*ded)[RP_NTIERS]; /* per instance: cheapest dedicated price per tier */
+    const bool *placed;       /* NULL: every instance */
+} rctx;
+
+static inline double rp__unit_price(const unit *u, int m)
+{
+    return m == RP_M_DB_COMPUTE   ? u->dbc
+           : m == RP_M_DB_STORAGE ? u->dbs
+           : m == RP_M_CPU        ? u->cpu
+                                  : u->mem;
+}
+
+/* Instance i must stay in its reef (pinned, or moved too recently). */
+bool rp__immovable(const rp_fleet *f, size_t i);
+
+/* What instance i pays for storage at least: the best shared price per GB
+ * at its peak, or its dedicated share (a pinned tier has no choice). */
+double rp__storage_term(const rctx *c, size_t i);
+
+/* Fleets above this many instances skip the step bound (its time grows
+ * with instances x reefs). */
+#define RP_STEP_BOUND_MAX_INSTANCES 200000
+
+/* The step bound of region c->g (bound_steps.c): pools and nodes bought in
+ * whole sizes, reef by reef, with at most `budget` instances moving; 0 when
+ * the budget is unlimited or the fleet too large. */
+double rp__step_bound(const rctx *c, int budget);
+
+#endif
