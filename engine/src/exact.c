@@ -2,8 +2,9 @@
  * solved to proven optimality after the heuristic, large-neighbourhood
  * steps free the instances of two reefs and re-optimise them exactly, the
  * rest of the fleet fixed, and at the end each reef's tiers and sizes are
- * solved with its instances held in it. Every result goes through the solver's own state
- * and is kept only when the solver's objective says it is better. */
+ * solved with its instances held in it. Every result goes through the
+ * solver's own state and is kept only when the solver's objective says it
+ * is better. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

@@ -943,6 +943,8 @@ static void pack_regions(rp_solver *s)
  * that the plan still ends at a local optimum. */
 static void exact_tiers(rp_solver *s, int *buf)
 {
+    if (at_bound(s))
+        return;
     double t0 = rp__now_seconds(), before = rp_solver_objective(s);
     int wins = 0, tried = 0;
     for (int r = 0; r < s->nr && !out_of_time_frac(s, 0.9); r++)
