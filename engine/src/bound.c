@@ -85,7 +85,7 @@ static double term(const rp_fleet *f, size_t i, int m, int t, double unit_price,
 {
     double shared = unit_price * rp_fleet_profile(f, i, m)[t];
     const rp_instance *in = &f->inst[i];
-    if (in->pinned && in->reef >= 0 && f->reefs[in->reef].state != RP_REEF_BROKEN)
+    if (rp__pinned(f, i))
         return in->tier[rp_metric_tier[m]] == RP_SHARED ? shared : ded;
     return fmin(shared, ded);
 }
@@ -96,15 +96,20 @@ double rp__storage_term(const rctx *c, size_t i)
     double ded = c->ded[i][RP_TIER_STORAGE];
     double shared = c->ppg * rp_fleet_peak(f, i, RP_M_SHARE_GB);
     const rp_instance *in = &f->inst[i];
-    if (in->pinned && in->reef >= 0 && f->reefs[in->reef].state != RP_REEF_BROKEN)
+    if (rp__pinned(f, i))
         return in->tier[RP_TIER_STORAGE] == RP_SHARED ? shared : ded;
     return fmin(shared, ded);
 }
 
-static int cmp_double(const void *a, const void *b)
+int rp__cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
+}
+
+int rp__cmp_desc(const void *a, const void *b)
+{
+    return rp__cmp_double(b, a);
 }
 
 /* Sum of the k smallest of v[0..n) (reorders v). */
@@ -116,7 +121,7 @@ static double sum_smallest(double *v, size_t n, size_t k)
             s += v[j];
         return s;
     }
-    qsort(v, n, sizeof *v, cmp_double);
+    qsort(v, n, sizeof *v, rp__cmp_double);
     double s = 0;
     for (size_t j = 0; j < k; j++)
         s += v[j];
@@ -199,8 +204,7 @@ static bool must_share(const rctx *c, size_t i, int m)
 {
     const rp_instance *in = &c->f->inst[i];
     int tier = rp_metric_tier[m];
-    bool pinned_shared = in->pinned && in->reef >= 0 && in->tier[tier] == RP_SHARED &&
-                         c->f->reefs[in->reef].state != RP_REEF_BROKEN;
+    bool pinned_shared = rp__pinned(c->f, i) && in->tier[tier] == RP_SHARED;
     return !isfinite(c->ded[i][tier]) || pinned_shared;
 }
 
@@ -431,11 +435,6 @@ static bool same_price(const rprice *a, const rprice *b)
     return true;
 }
 
-static int cmp_desc(const void *a, const void *b)
-{
-    return cmp_double(b, a);
-}
-
 /* The reef-by-reef bound of region c->g, its reefs priced from guide g. */
 static double reef_bound(const rctx *c, int budget, const rguide *g)
 {
@@ -526,7 +525,7 @@ static double reef_bound(const rctx *c, int budget, const rguide *g)
         }
     }
     if (budget >= 0 && nsave > (size_t)budget)
-        qsort(save, nsave, sizeof *save, cmp_desc);
+        qsort(save, nsave, sizeof *save, rp__cmp_desc);
     size_t take = budget < 0 || nsave < (size_t)budget ? nsave : (size_t)budget;
     for (size_t k = 0; k < take; k++)
         total -= save[k];

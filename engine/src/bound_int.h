@@ -33,6 +33,18 @@ static inline double rp__unit_price(const unit *u, int m)
 /* Instance i must stay in its reef (pinned, or moved too recently). */
 bool rp__immovable(const rp_fleet *f, size_t i);
 
+/* Instance i keeps its reef and tiers: pinned, in a reef that is not
+ * broken. */
+static inline bool rp__pinned(const rp_fleet *f, size_t i)
+{
+    const rp_instance *in = &f->inst[i];
+    return in->pinned && in->reef >= 0 && f->reefs[in->reef].state != RP_REEF_BROKEN;
+}
+
+/* qsort comparators of doubles: ascending, descending. */
+int rp__cmp_double(const void *a, const void *b);
+int rp__cmp_desc(const void *a, const void *b);
+
 /* What instance i pays for storage at least: the best shared price per GB
  * at its peak, or its dedicated share (a pinned tier has no choice). */
 double rp__storage_term(const rctx *c, size_t i);

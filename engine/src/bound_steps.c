@@ -91,12 +91,6 @@ static inline double dmin(double a, double b)
     return a < b ? a : b;
 }
 
-static int cmp_desc(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x < y) - (x > y);
-}
-
 static int cmp_ratio(const void *a, const void *b)
 {
     double x = ((const citem *)a)->ratio, y = ((const citem *)b)->ratio;
@@ -105,9 +99,7 @@ static int cmp_ratio(const void *a, const void *b)
 
 static bool pinned_tier(const rp_fleet *f, size_t i, int tier, int want)
 {
-    const rp_instance *in = &f->inst[i];
-    return in->pinned && in->reef >= 0 && f->reefs[in->reef].state != RP_REEF_BROKEN &&
-           in->tier[tier] == want;
+    return rp__pinned(f, i) && f->inst[i].tier[tier] == want;
 }
 
 /* Load of i that shared capacity may have to hold (not pinned dedicated). */
@@ -199,7 +191,7 @@ static void reef_setup(const bres *b, int r, breef *x)
             for (int j = 0; j < x->n; j++)
                 if (!rp__immovable(f, (size_t)x->ids[j]))
                     v[k++] = load_of(b, (size_t)x->ids[j], mi, best);
-            qsort(v, (size_t)k, sizeof *v, cmp_desc);
+            qsort(v, (size_t)k, sizeof *v, rp__cmp_desc);
             x->top[mi][s] = rp_xcalloc((size_t)x->K + 1, sizeof(double));
             for (int q = 0; q < x->K; q++)
                 x->top[mi][s][q + 1] = x->top[mi][s][q] + v[q];
@@ -210,7 +202,7 @@ static void reef_setup(const bres *b, int r, breef *x)
     for (int j = 0; j < x->n; j++)
         if (!rp__immovable(f, (size_t)x->ids[j]))
             v[k++] = f->plans[f->inst[x->ids[j]].plan].move_cost;
-    qsort(v, (size_t)k, sizeof *v, cmp_desc);
+    qsort(v, (size_t)k, sizeof *v, rp__cmp_desc);
     x->mc = rp_xcalloc((size_t)k + 1, sizeof(double));
     for (int q = 0; q < k; q++)
         x->mc[q + 1] = x->mc[q] + v[k - 1 - q]; /* cheapest first */

@@ -191,6 +191,42 @@ void rp__exact_small(rp_solver *s)
     map_free(&m);
 }
 
+/* The MIP over instances ids[0..n), free to go to (or stay in) the solver
+ * reefs reefs[0..nreefs), the rest of the fleet where it is, within the
+ * large-neighbourhood work limits; the result is kept when the objective
+ * drops. */
+static bool solve_part(rp_solver *s, const int *ids, size_t n, const int *reefs, int nreefs)
+{
+    modelmap m;
+    map_build(s, &m);
+    rp_mip_place *base = current_places(s, &m);
+    int cand[2];
+    bool ok = base != NULL && nreefs <= 2;
+    for (int k = 0; ok && k < nreefs; k++)
+        ok = (cand[k] = m.to_model[reefs[k]]) >= 0;
+    bool kept = false;
+    if (ok) {
+        rp_mip_opts mo;
+        rp_mip_opts_default(&mo);
+        mo.move_budget = s->budget;
+        mo.time_limit = remaining(s) * 0.5; /* a safety net: the work limits end it */
+        mo.node_limit = LNS_NODES;
+        mo.lp_iter_limit = LNS_LP_ITERS;
+        mo.free_inst = ids;
+        mo.nfree = n;
+        mo.cand_reefs = cand;
+        mo.ncand = (size_t)nreefs;
+        mo.base = base;
+        mo.start = base;
+        rp_mip_result res = {0};
+        kept = try_model(s, &m, &mo, ids, n, &res);
+        rp_mip_result_free(&res);
+    }
+    free(base);
+    map_free(&m);
+    return kept;
+}
+
 /* Two reefs of one region: a light one and another at random. */
 static bool pick_pair(rp_solver *s, int *a, int *b)
 {
@@ -224,31 +260,8 @@ bool rp__lns_step(rp_solver *s, int *buf)
         buf[rp__rng_below(s, (int)n)] = buf[n - 1], n--;
     if (n == 0)
         return false;
-    modelmap m;
-    map_build(s, &m);
-    rp_mip_place *base = current_places(s, &m);
-    bool kept = false;
-    if (base && m.to_model[a] >= 0 && m.to_model[b] >= 0) {
-        int cand[2] = {m.to_model[a], m.to_model[b]};
-        rp_mip_opts mo;
-        rp_mip_opts_default(&mo);
-        mo.move_budget = s->budget;
-        mo.time_limit = remaining(s) * 0.5; /* a safety net: the work limits end it */
-        mo.node_limit = LNS_NODES;
-        mo.lp_iter_limit = LNS_LP_ITERS;
-        mo.free_inst = buf;
-        mo.nfree = n;
-        mo.cand_reefs = cand;
-        mo.ncand = 2;
-        mo.base = base;
-        mo.start = base;
-        rp_mip_result res = {0};
-        kept = try_model(s, &m, &mo, buf, n, &res);
-        rp_mip_result_free(&res);
-    }
-    free(base);
-    map_free(&m);
-    return kept;
+    int reefs[2] = {a, b};
+    return solve_part(s, buf, n, reefs, 2);
 }
 
 /* Instances of one reef freed for its tier MIP, at most. */
@@ -265,29 +278,5 @@ bool rp__tiers_exact(rp_solver *s, int r, int *buf)
             buf[n++] = (int)i;
     if (n == 0 || short_of_time(s, 1.0))
         return false;
-    modelmap m;
-    map_build(s, &m);
-    rp_mip_place *base = current_places(s, &m);
-    bool kept = false;
-    if (base && m.to_model[r] >= 0) {
-        int cand[1] = {m.to_model[r]};
-        rp_mip_opts mo;
-        rp_mip_opts_default(&mo);
-        mo.move_budget = s->budget;
-        mo.time_limit = remaining(s) * 0.5;
-        mo.node_limit = LNS_NODES;
-        mo.lp_iter_limit = LNS_LP_ITERS;
-        mo.free_inst = buf;
-        mo.nfree = n;
-        mo.cand_reefs = cand;
-        mo.ncand = 1;
-        mo.base = base;
-        mo.start = base;
-        rp_mip_result res = {0};
-        kept = try_model(s, &m, &mo, buf, n, &res);
-        rp_mip_result_free(&res);
-    }
-    free(base);
-    map_free(&m);
-    return kept;
+    return solve_part(s, buf, n, &r, 1);
 }
