@@ -139,6 +139,17 @@ bool rp__immovable(const rp_fleet *f, size_t i)
            f->set.now - in->last_moved < (int64_t)f->set.move_cooldown_days * 86400;
 }
 
+int rp__drain_moves(const rp_fleet *f, const bool *placed, int budget)
+{
+    int n = 0;
+    for (size_t i = 0; i < f->ninst; i++) {
+        int r = f->inst[i].reef;
+        n += r >= 0 && f->reefs[r].state == RP_REEF_DRAINING && !rp__immovable(f, i) &&
+             (!placed || placed[i]);
+    }
+    return budget >= 0 && budget < n ? budget : n;
+}
+
 static const int bound_metrics[4] = {RP_M_DB_COMPUTE, RP_M_DB_STORAGE, RP_M_CPU, RP_M_MEMORY};
 
 /* Bound of a set of instances ids[0..n), of which the first nfix must stay
@@ -524,9 +535,11 @@ static double reef_bound(const rctx *c, int budget, const rguide *g)
                 save[nsave++] = gain;
         }
     }
-    if (budget >= 0 && nsave > (size_t)budget)
+    if (budget >= 0)
         qsort(save, nsave, sizeof *save, rp__cmp_desc);
-    size_t take = budget < 0 || nsave < (size_t)budget ? nsave : (size_t)budget;
+    /* Rule 9: the budget goes to draining reefs first. */
+    int left = budget < 0 ? -1 : budget - rp__drain_moves(f, c->placed, budget);
+    size_t take = left < 0 || nsave < (size_t)left ? nsave : (size_t)left;
     for (size_t k = 0; k < take; k++)
         total -= save[k];
     free(save);

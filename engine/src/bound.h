@@ -27,7 +27,10 @@
  *   instances leaving their reefs; the region-wide capacity row relaxed
  *   with a searched multiplier.
  * Plus the migrations no plan can avoid (instances of broken reefs, and of
- * draining reefs as far as the budget reaches), at their cheapest. */
+ * draining reefs as far as the budget reaches), at their cheapest. Those
+ * out of draining reefs come first (rule 9), so the last two parts give
+ * the other reefs only what is left of the budget; the whole-size part
+ * also sizes draining reefs for what stays in them. */
 #ifndef RP_BOUND_H
 #define RP_BOUND_H
 

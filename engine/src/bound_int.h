@@ -33,6 +33,11 @@ static inline double rp__unit_price(const unit *u, int m)
 /* Instance i must stay in its reef (pinned, or moved too recently). */
 bool rp__immovable(const rp_fleet *f, size_t i);
 
+/* Moves out of draining reefs that every plan makes (rule 9: they go
+ * first): their movable instances among those placed (all when placed is
+ * NULL), at most budget (budget < 0: unlimited). */
+int rp__drain_moves(const rp_fleet *f, const bool *placed, int budget);
+
 /* Instance i keeps its reef and tiers: pinned, in a reef that is not
  * broken. */
 static inline bool rp__pinned(const rp_fleet *f, size_t i)

@@ -26,6 +26,11 @@
  * grid, loads rounded up): a dedicated database is bought whole, and that
  * is most of what a reef's sizes cost above the unit price.
  *
+ * Draining reefs count like active ones: their instances may stay (the
+ * budget can run out), and the rule that they leave while it lasts is
+ * dropped, as is any reef's room for arrivals. Moves out of them use the
+ * budget but are paid with the moves every plan makes (bound.c).
+ *
  * Pool and nodes share one knapsack over reefs (the same instances leave a
  * reef for both); migrations and each open reef's fixed cost are counted
  * once, with the pool. Shared storage is priced per GB and adds as in the
@@ -64,6 +69,7 @@ typedef struct breef {
     int *ids;
     int n, nmov, K; /* instances, movable ones, leavers counted one by one */
     bool held;      /* keeps an immovable instance */
+    bool draining;  /* its leavers come out of the drain allowance */
     int t[2][STEP_SLOTS], nt[2];
     double full[2][STEP_SLOTS]; /* shared-able load at those slots */
     double *top[2][STEP_SLOTS]; /* prefix sums of the largest movable loads, K + 1 */
@@ -78,10 +84,11 @@ typedef struct bres {
     int res, tier, m[2];
     int aggm, aggt; /* metric index (0, 1) and slot of the relaxed row */
     double mu_max;
-    int budget;
+    int budget; /* leavers of active reefs */
+    int drain;  /* leavers of each draining reef, at most */
     breef *reefs;
     int nreefs;
-    int *loose; /* instances of no active reef */
+    int *loose; /* instances of no active or draining reef */
     int nloose;
 } bres;
 
@@ -198,10 +205,13 @@ static void reef_setup(const bres *b, int r, breef *x)
             x->nt[mi]++;
         }
     }
+    /* Moves out of a draining reef are paid apart (bound.c forced_moves):
+     * here they only use the budget. */
+    bool paid = f->reefs[r].state == RP_REEF_DRAINING;
     int k = 0;
     for (int j = 0; j < x->n; j++)
         if (!rp__immovable(f, (size_t)x->ids[j]))
-            v[k++] = f->plans[f->inst[x->ids[j]].plan].move_cost;
+            v[k++] = paid ? 0 : f->plans[f->inst[x->ids[j]].plan].move_cost;
     qsort(v, (size_t)k, sizeof *v, rp__cmp_desc);
     x->mc = rp_xcalloc((size_t)k + 1, sizeof(double));
     for (int q = 0; q < k; q++)
@@ -373,9 +383,19 @@ static double knapsack(const bres *b, const rvals *v0, const rvals *v1)
     double *nx = rp_xmalloc(((size_t)B + 1) * sizeof(double));
     for (int u = 0; u <= B; u++)
         dp[u] = u == 0 ? 0 : INFINITY;
+    double drained = 0;
     for (int r = 0; r < b->nreefs; r++) {
         const breef *x = &b->reefs[r];
         const double *a = v0->val + (size_t)r * VSTRIDE, *c = v1->val + (size_t)r * VSTRIDE;
+        if (x->draining) { /* any count within the drain allowance */
+            double best = INFINITY;
+            for (int k = 0; k <= x->K + 1 && k <= b->drain; k++)
+                best = dmin(best, a[k] + c[k]);
+            if (x->nmov <= b->drain)
+                best = dmin(best, a[STEP_KCAP + 2] + c[STEP_KCAP + 2]);
+            drained += best;
+            continue;
+        }
         for (int u = 0; u <= B; u++)
             nx[u] = INFINITY;
         for (int u = 0; u <= B; u++) {
@@ -396,7 +416,7 @@ static double knapsack(const bres *b, const rvals *v0, const rvals *v1)
         best = dmin(best, dp[u]);
     free(nx);
     free(dp);
-    return best + v0->loose + v1->loose;
+    return best + drained + v0->loose + v1->loose;
 }
 
 /* The relaxed row's metric and slot: the region's busiest, priced. */
@@ -422,6 +442,12 @@ static void pick_row(bres *b, const int *ids, int n)
     free(sum);
 }
 
+/* A reef whose instances may stay: active or draining. */
+static bool kept_reef(const rp_fleet *f, int r)
+{
+    return f->reefs[r].state == RP_REEF_ACTIVE || f->reefs[r].state == RP_REEF_DRAINING;
+}
+
 static void setup(bres *b, int *ids, int n)
 {
     const rp_fleet *f = b->c->f;
@@ -429,9 +455,10 @@ static void setup(bres *b, int *ids, int n)
     b->reefs = rp_xcalloc(f->nreefs + 1, sizeof(breef));
     b->loose = rp_xmalloc(((size_t)n + 1) * sizeof(int));
     for (size_t r = 0; r < f->nreefs; r++) {
-        if (f->reefs[r].region != b->c->g || f->reefs[r].state != RP_REEF_ACTIVE)
+        if (f->reefs[r].region != b->c->g || !kept_reef(f, (int)r))
             continue;
         breef *x = &b->reefs[b->nreefs++];
+        x->draining = f->reefs[r].state == RP_REEF_DRAINING;
         x->ids = rp_xmalloc(((size_t)n + 1) * sizeof(int));
         for (int j = 0; j < n; j++)
             if (f->inst[ids[j]].reef == (int)r) {
@@ -445,7 +472,7 @@ static void setup(bres *b, int *ids, int n)
     }
     for (int j = 0; j < n; j++) {
         int r = f->inst[ids[j]].reef;
-        if (r < 0 || f->reefs[r].state != RP_REEF_ACTIVE)
+        if (r < 0 || !kept_reef(f, r))
             b->loose[b->nloose++] = ids[j];
     }
 }
@@ -529,6 +556,10 @@ double rp__step_bound(const rctx *c, int budget)
     for (size_t i = 0; i < f->ninst; i++)
         if (f->inst[i].region == c->g && (!c->placed || c->placed[i]))
             ids[n++] = (int)i;
+    /* A plan moves instances out of draining reefs first (rule 9), as
+     * many as the budget allows (bound.c forced_moves): what is left of
+     * the budget is for the other reefs. */
+    int drain = rp__drain_moves(f, c->placed, budget);
     bres b[2];
     rvals v[2];
     double mu[2];
@@ -538,7 +569,8 @@ double rp__step_bound(const rctx *c, int budget)
             .res = res,
             .tier = res == 0 ? RP_TIER_DB : RP_TIER_COMPUTE,
             .m = {res == 0 ? RP_M_DB_COMPUTE : RP_M_CPU, res == 0 ? RP_M_DB_STORAGE : RP_M_MEMORY},
-            .budget = budget < n ? budget : n};
+            .budget = budget - drain < n ? budget - drain : n,
+            .drain = drain};
         setup(&b[res], ids, n);
         v[res].val = rp_xmalloc((size_t)(b[res].nreefs + 1) * VSTRIDE * sizeof(double));
         mu[res] = b[res].mu_max;

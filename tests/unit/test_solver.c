@@ -335,6 +335,67 @@ START_TEST(pinned_reefs_bound_each_at_its_own_peak)
 }
 END_TEST
 
+/* budget_zero_bound_counts_whole_sizes in a draining reef: with no move
+ * budget b and c stay in it (deferred), so it keeps paying for whole
+ * sizes, and the bound must count them there as in an active reef. a,
+ * pinned, keeps the other reef open. */
+START_TEST(draining_reef_bound_counts_whole_sizes)
+{
+    const char *reefs =
+        "[{\"name\": \"wus2-01\", \"region\": \"westus2\", \"template\": \"standard\",\n"
+        "  \"state\": \"active\", \"pool_sku\": \"GP_Gen5_2\", \"nodes\": 3},\n"
+        " {\"name\": \"wus2-02\", \"region\": \"westus2\", \"template\": \"standard\",\n"
+        "  \"state\": \"draining\", \"pool_sku\": \"GP_Gen5_4\", \"nodes\": 3}]";
+    const tinst in[] = {
+        {"a", "wus2-01", "sss", "true", NULL, 0.2, 0.2, 0, 24, 0, 0},
+        {"b", "wus2-02", "sss", NULL, NULL, 1.05, 1.05, 0, 24, 0, 0},
+        {"c", "wus2-02", "sss", NULL, NULL, 1.05, 1.05, 0, 24, 0, 0},
+    };
+    tfleet t = make_fleet(0, reefs, in, 3);
+    rp_plan *p = solve(t.f, 1); /* small enough for the MIP: the optimum */
+    ck_assert_str_eq(reef_of(t.f, p, "b"), "wus2-02");
+    ck_assert_int_eq(p->sum.moves, 0);
+    double lb = rp_lower_bound(t.f, NULL, 0);
+    ck_assert_double_le(lb, p->sum.objective + 1e-6);
+    ck_assert_double_ge(lb, p->sum.objective - 5.01);
+    rp_plan_free(p);
+    free_fleet(&t);
+}
+END_TEST
+
+/* The two moves of the budget must go to d and e, which leave the
+ * draining reef first (rule 9); a and b, 1.05 vCores each, then stay
+ * together and pay for whole sizes as with no budget at all. The bound
+ * must not spend the budget on them. */
+START_TEST(draining_reef_takes_the_budget_first)
+{
+    const char *reefs =
+        "[{\"name\": \"wus2-01\", \"region\": \"westus2\", \"template\": \"standard\",\n"
+        "  \"state\": \"active\", \"pool_sku\": \"GP_Gen5_4\", \"nodes\": 3},\n"
+        " {\"name\": \"wus2-02\", \"region\": \"westus2\", \"template\": \"standard\",\n"
+        "  \"state\": \"active\", \"pool_sku\": \"GP_Gen5_2\", \"nodes\": 3},\n"
+        " {\"name\": \"wus2-03\", \"region\": \"westus2\", \"template\": \"standard\",\n"
+        "  \"state\": \"draining\", \"pool_sku\": \"GP_Gen5_2\", \"nodes\": 3}]";
+    const tinst in[] = {
+        {"a", "wus2-01", "sss", NULL, NULL, 1.05, 1.05, 0, 24, 0, 0},
+        {"b", "wus2-01", "sss", NULL, NULL, 1.05, 1.05, 0, 24, 0, 0},
+        {"p", "wus2-02", "sss", "true", NULL, 0.2, 0.2, 0, 24, 0, 0},
+        {"d", "wus2-03", "sss", NULL, NULL, 0.2, 0.2, 0, 24, 0, 0},
+        {"e", "wus2-03", "sss", NULL, NULL, 0.2, 0.2, 0, 24, 0, 0},
+    };
+    tfleet t = make_fleet(2, reefs, in, 5);
+    rp_plan *p = solve(t.f, 1); /* small enough for the MIP: the optimum */
+    ck_assert_str_eq(reef_of(t.f, p, "a"), "wus2-01");
+    ck_assert_str_ne(reef_of(t.f, p, "d"), "wus2-03");
+    ck_assert_str_ne(reef_of(t.f, p, "e"), "wus2-03");
+    double lb = rp_lower_bound(t.f, NULL, 2);
+    ck_assert_double_le(lb, p->sum.objective + 1e-6);
+    ck_assert_double_ge(lb, p->sum.objective - 5.01);
+    rp_plan_free(p);
+    free_fleet(&t);
+}
+END_TEST
+
 START_TEST(budget_one_deletes_the_emptied_reef)
 {
     tfleet t = make_fleet(1, TWO_SMALL_REEFS, day_night, 2);
@@ -601,6 +662,8 @@ int main(void)
     tcase_add_test(tc, budget_zero_keeps_the_reef);
     tcase_add_test(tc, budget_zero_bound_counts_whole_sizes);
     tcase_add_test(tc, pinned_reefs_bound_each_at_its_own_peak);
+    tcase_add_test(tc, draining_reef_bound_counts_whole_sizes);
+    tcase_add_test(tc, draining_reef_takes_the_budget_first);
     tcase_add_test(tc, budget_one_deletes_the_emptied_reef);
     tcase_add_test(tc, pinned_instance_stays);
     tcase_add_test(tc, both_pinned_nothing_moves);
