@@ -221,6 +221,21 @@ static size_t count_actions(const rp_plan *p, rp_action_type type)
     return n;
 }
 
+/* The lower bound of fleet f at `budget` is at most plan p's objective
+ * (the optimum, on fleets this small) and at least that less tol. */
+static void bound_within(const rp_fleet *f, const rp_plan *p, int budget, double tol)
+{
+    double lb = rp_lower_bound(f, NULL, budget);
+    ck_assert_double_le(lb, p->sum.objective + 1e-6);
+    ck_assert_double_ge(lb, p->sum.objective - tol);
+}
+
+/* One reef of region westus2, template standard, 3 nodes, as JSON. */
+#define REEF(name, state, pool)                                                                    \
+    "{\"name\": \"" name                                                                           \
+    "\", \"region\": \"westus2\", \"template\": \"standard\", \"state\": \"" state                 \
+    "\", \"pool_sku\": \"" pool "\", \"nodes\": 3}"
+
 /* A peaks at night (1.5 vCores in slots 0-11), B by day (12-23): the sum of
  * their peaks (3.0) needs GP_Gen5_4, but at every slot they need at most
  * 1.6, which GP_Gen5_2 holds. */
@@ -302,9 +317,7 @@ START_TEST(budget_zero_bound_counts_whole_sizes)
     tfleet t = make_fleet(0, TWO_SMALL_REEFS, in, 2);
     rp_plan *p = solve(t.f, 1); /* small enough for the MIP: the optimum */
     ck_assert_int_eq(p->sum.moves, 0);
-    double lb = rp_lower_bound(t.f, NULL, 0);
-    ck_assert_double_le(lb, p->sum.objective + 1e-6);
-    ck_assert_double_ge(lb, p->sum.objective - 5.01);
+    bound_within(t.f, p, 0, 5.01);
     rp_plan_free(p);
     free_fleet(&t);
 }
@@ -327,9 +340,7 @@ START_TEST(pinned_reefs_bound_each_at_its_own_peak)
     ck_assert_str_eq(t.f->cat->pools[plan_reef(p, "wus2-02")->pool].sku, "GP_Gen5_4");
     /* Within what a vCore costs more in GP_Gen5_4 than at the best unit
      * price (GP_Gen5_2's 195.00): 2 x (780.82 - 4 x 195). */
-    double lb = rp_lower_bound(t.f, NULL, -1);
-    ck_assert_double_le(lb, p->sum.objective + 1e-6);
-    ck_assert_double_ge(lb, p->sum.objective - 1.65);
+    bound_within(t.f, p, -1, 1.65);
     rp_plan_free(p);
     free_fleet(&t);
 }
@@ -341,11 +352,8 @@ END_TEST
  * pinned, keeps the other reef open. */
 START_TEST(draining_reef_bound_counts_whole_sizes)
 {
-    const char *reefs =
-        "[{\"name\": \"wus2-01\", \"region\": \"westus2\", \"template\": \"standard\",\n"
-        "  \"state\": \"active\", \"pool_sku\": \"GP_Gen5_2\", \"nodes\": 3},\n"
-        " {\"name\": \"wus2-02\", \"region\": \"westus2\", \"template\": \"standard\",\n"
-        "  \"state\": \"draining\", \"pool_sku\": \"GP_Gen5_4\", \"nodes\": 3}]";
+    const char *reefs = "[" REEF("wus2-01", "active", "GP_Gen5_2") ", " REEF("wus2-02", "draining",
+                                                                             "GP_Gen5_4") "]";
     const tinst in[] = {
         {"a", "wus2-01", "sss", "true", NULL, 0.2, 0.2, 0, 24, 0, 0},
         {"b", "wus2-02", "sss", NULL, NULL, 1.05, 1.05, 0, 24, 0, 0},
@@ -355,9 +363,7 @@ START_TEST(draining_reef_bound_counts_whole_sizes)
     rp_plan *p = solve(t.f, 1); /* small enough for the MIP: the optimum */
     ck_assert_str_eq(reef_of(t.f, p, "b"), "wus2-02");
     ck_assert_int_eq(p->sum.moves, 0);
-    double lb = rp_lower_bound(t.f, NULL, 0);
-    ck_assert_double_le(lb, p->sum.objective + 1e-6);
-    ck_assert_double_ge(lb, p->sum.objective - 5.01);
+    bound_within(t.f, p, 0, 5.01);
     rp_plan_free(p);
     free_fleet(&t);
 }
@@ -369,13 +375,8 @@ END_TEST
  * must not spend the budget on them. */
 START_TEST(draining_reef_takes_the_budget_first)
 {
-    const char *reefs =
-        "[{\"name\": \"wus2-01\", \"region\": \"westus2\", \"template\": \"standard\",\n"
-        "  \"state\": \"active\", \"pool_sku\": \"GP_Gen5_4\", \"nodes\": 3},\n"
-        " {\"name\": \"wus2-02\", \"region\": \"westus2\", \"template\": \"standard\",\n"
-        "  \"state\": \"active\", \"pool_sku\": \"GP_Gen5_2\", \"nodes\": 3},\n"
-        " {\"name\": \"wus2-03\", \"region\": \"westus2\", \"template\": \"standard\",\n"
-        "  \"state\": \"draining\", \"pool_sku\": \"GP_Gen5_2\", \"nodes\": 3}]";
+    const char *reefs = "[" REEF("wus2-01", "active", "GP_Gen5_4") ", " REEF(
+        "wus2-02", "active", "GP_Gen5_2") ", " REEF("wus2-03", "draining", "GP_Gen5_2") "]";
     const tinst in[] = {
         {"a", "wus2-01", "sss", NULL, NULL, 1.05, 1.05, 0, 24, 0, 0},
         {"b", "wus2-01", "sss", NULL, NULL, 1.05, 1.05, 0, 24, 0, 0},
@@ -388,9 +389,7 @@ START_TEST(draining_reef_takes_the_budget_first)
     ck_assert_str_eq(reef_of(t.f, p, "a"), "wus2-01");
     ck_assert_str_ne(reef_of(t.f, p, "d"), "wus2-03");
     ck_assert_str_ne(reef_of(t.f, p, "e"), "wus2-03");
-    double lb = rp_lower_bound(t.f, NULL, 2);
-    ck_assert_double_le(lb, p->sum.objective + 1e-6);
-    ck_assert_double_ge(lb, p->sum.objective - 5.01);
+    bound_within(t.f, p, 2, 5.01);
     rp_plan_free(p);
     free_fleet(&t);
 }
