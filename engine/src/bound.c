@@ -139,17 +139,6 @@ bool rp__immovable(const rp_fleet *f, size_t i)
            f->set.now - in->last_moved < (int64_t)f->set.move_cooldown_days * 86400;
 }
 
-int rp__drain_moves(const rp_fleet *f, const bool *placed, int budget)
-{
-    int n = 0;
-    for (size_t i = 0; i < f->ninst; i++) {
-        int r = f->inst[i].reef;
-        n += r >= 0 && f->reefs[r].state == RP_REEF_DRAINING && !rp__immovable(f, i) &&
-             (!placed || placed[i]);
-    }
-    return budget >= 0 && budget < n ? budget : n;
-}
-
 static const int bound_metrics[4] = {RP_M_DB_COMPUTE, RP_M_DB_STORAGE, RP_M_CPU, RP_M_MEMORY};
 
 /* Bound of a set of instances ids[0..n), of which the first nfix must stay
@@ -538,7 +527,7 @@ static double reef_bound(const rctx *c, int budget, const rguide *g)
     if (budget >= 0)
         qsort(save, nsave, sizeof *save, rp__cmp_desc);
     /* Rule 9: the budget goes to draining reefs first. */
-    int left = budget < 0 ? -1 : budget - rp__drain_moves(f, c->placed, budget);
+    int left = budget < 0 ? -1 : budget - c->drain;
     size_t take = left < 0 || nsave < (size_t)left ? nsave : (size_t)left;
     for (size_t k = 0; k < take; k++)
         total -= save[k];
@@ -569,8 +558,9 @@ static double region_bound(const rctx *c, int budget, const rguide *guides, int 
 }
 
 /* Migrations every valid plan makes: out of broken reefs (all placed ones),
- * out of draining reefs (as many as the budget allows), cheapest first. */
-static double forced_moves(const rp_fleet *f, const bool *placed, int budget)
+ * out of draining reefs (as many as the budget allows, *drained), cheapest
+ * first. */
+static double forced_moves(const rp_fleet *f, const bool *placed, int budget, int *drained)
 {
     double cost = 0;
     double *drain = rp_xmalloc((f->ninst + 1) * sizeof(double));
@@ -586,6 +576,7 @@ static double forced_moves(const rp_fleet *f, const bool *placed, int budget)
             drain[nd++] = mc;
     }
     size_t k = budget < 0 || (size_t)budget > nd ? nd : (size_t)budget;
+    *drained = (int)k;
     cost += sum_smallest(drain, nd, k);
     free(drain);
     return cost;
@@ -612,14 +603,16 @@ double rp_lower_bound_guided(const rp_fleet *f, const bool *placed, int move_bud
     }
     rguide guides[2] = {{reef, (const uint8_t(*)[RP_NTIERS])tier}, {guide_reef, guide_tier}};
     int nguides = guide_reef && guide_tier ? 2 : 1;
-    double total = forced_moves(f, placed, move_budget);
+    int drained;
+    double total = forced_moves(f, placed, move_budget, &drained);
     double(*ded)[RP_NTIERS] = rp_xcalloc(f->ninst + 1, sizeof *ded);
     for (size_t g = 0; g < f->nregions; g++) {
         rctx c = {.f = f,
                   .g = (int)g,
                   .ppg = shared_storage_price(f, (int)g),
                   .ded = ded,
-                  .placed = placed};
+                  .placed = placed,
+                  .drain = drained};
         region_unit(f, (int)g, &c.u);
         int *tmpls = rp_xmalloc((f->nreefs + 1) * sizeof(int));
         size_t nt = region_templates(f, (int)g, tmpls);

@@ -20,6 +20,9 @@ typedef struct rctx {
     double ppg;               /* best shared storage price per GB */
     double (*ded)[RP_NTIERS]; /* per instance: cheapest dedicated price per tier */
     const bool *placed;       /* NULL: every instance */
+    /* Moves out of draining reefs every plan makes first (rule 9), as many
+     * as the budget allows: the rest of the budget is the other reefs'. */
+    int drain;
 } rctx;
 
 static inline double rp__unit_price(const unit *u, int m)
@@ -32,11 +35,6 @@ static inline double rp__unit_price(const unit *u, int m)
 
 /* Instance i must stay in its reef (pinned, or moved too recently). */
 bool rp__immovable(const rp_fleet *f, size_t i);
-
-/* Moves out of draining reefs that every plan makes (rule 9: they go
- * first): their movable instances among those placed (all when placed is
- * NULL), at most budget (budget < 0: unlimited). */
-int rp__drain_moves(const rp_fleet *f, const bool *placed, int budget);
 
 /* Instance i keeps its reef and tiers: pinned, in a reef that is not
  * broken. */

@@ -556,10 +556,7 @@ double rp__step_bound(const rctx *c, int budget)
     for (size_t i = 0; i < f->ninst; i++)
         if (f->inst[i].region == c->g && (!c->placed || c->placed[i]))
             ids[n++] = (int)i;
-    /* A plan moves instances out of draining reefs first (rule 9), as
-     * many as the budget allows (bound.c forced_moves): what is left of
-     * the budget is for the other reefs. */
-    int drain = rp__drain_moves(f, c->placed, budget);
+    int drain = c->drain; /* out of draining reefs first (rule 9) */
     bres b[2];
     rvals v[2];
     double mu[2];

@@ -264,19 +264,12 @@ bool rp__lns_step(rp_solver *s, int *buf)
     return solve_part(s, buf, n, reefs, 2);
 }
 
-/* Instances of one reef freed for its tier MIP, at most. */
-#define TIER_MAX_FREE 400
-
 /* One reef's tiers, pool and node count, solved exactly with its instances
- * held in it: a step of the search cannot find them when two instances
- * must go dedicated together before a pool size can drop. */
-bool rp__tiers_exact(rp_solver *s, int r, int *buf)
+ * ids[0..n) held in it: a step of the search cannot find them when two
+ * instances must go dedicated together before a pool size can drop. */
+bool rp__tiers_exact(rp_solver *s, int r, const int *ids, size_t n)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < s->f->ninst && n < TIER_MAX_FREE; i++)
-        if (s->at[i] == r && s->tier_free[i])
-            buf[n++] = (int)i;
     if (n == 0 || short_of_time(s, 1.0))
         return false;
-    return solve_part(s, buf, n, &r, 1);
+    return solve_part(s, ids, n, &r, 1);
 }

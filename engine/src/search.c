@@ -913,8 +913,6 @@ static int pick_light_reef(rp_solver *s)
     return best;
 }
 
-
-
 /* Proven optimal: the objective is within a millionth (or half a cent) of
  * the lower bound. */
 static bool at_bound(const rp_solver *s)
@@ -938,6 +936,9 @@ static void pack_regions(rp_solver *s)
     }
 }
 
+/* Instances of one reef freed for its tier MIP, at most. */
+#define TIER_MAX_FREE 400
+
 /* Each reef in turn takes the tiers, pool and node count of its own MIP
  * (its instances held in it), while time remains; then the sweep again, so
  * that the plan still ends at a local optimum. */
@@ -946,12 +947,27 @@ static void exact_tiers(rp_solver *s, int *buf)
     if (at_bound(s))
         return;
     double t0 = rp__now_seconds(), before = rp_solver_objective(s);
+    /* The instances that may change tiers, grouped by reef in one pass (a
+     * reef's MIP moves none of them to another reef). */
+    int *first = rp_xcalloc((size_t)s->nr + 2, sizeof(int));
+    for (size_t i = 0; i < s->f->ninst; i++)
+        if (s->at[i] >= 0 && s->tier_free[i])
+            first[s->at[i] + 2]++;
+    for (int r = 0; r < s->nr; r++)
+        first[r + 2] += first[r + 1];
+    for (size_t i = 0; i < s->f->ninst; i++)
+        if (s->at[i] >= 0 && s->tier_free[i])
+            buf[first[s->at[i] + 1]++] = (int)i;
     int wins = 0, tried = 0;
-    for (int r = 0; r < s->nr && !out_of_time_frac(s, 0.9); r++)
+    for (int r = 0; r < s->nr && !out_of_time_frac(s, 0.9); r++) {
+        int n = first[r + 1] - first[r];
         if (s->r[r].use.n > 0) {
-            wins += rp__tiers_exact(s, r, buf);
+            wins += rp__tiers_exact(s, r, buf + first[r],
+                                    n < TIER_MAX_FREE ? (size_t)n : TIER_MAX_FREE);
             tried++;
         }
+    }
+    free(first);
     if (wins > 0)
         sweep(s, 50, NULL);
     rp_log(RP_LOG_INFO, "reef tier MIPs: %d of %d reefs improved, objective %.2f -> %.2f, %.2f s",

@@ -111,12 +111,12 @@ double rp__total_cost(const rp_solver *s, double *shape);
 bool rp__retier(rp_solver *s, size_t i, journal *j);
 /* Exact steps with the MIP (exact.c): the whole fleet when it is small
  * enough to prove optimality, large-neighbourhood steps that free the
- * instances of two reefs and re-optimise them exactly, and one reef's
- * tiers, pool and node count with its instances held in it (buf: room for
- * every instance). Each keeps its result only when the objective drops. */
+ * instances of two reefs and re-optimise them exactly (buf: room for
+ * every instance), and one reef's tiers, pool and node count with its
+ * instances ids held in it. Each keeps its result only when the objective drops. */
 void rp__exact_small(rp_solver *s);
 bool rp__lns_step(rp_solver *s, int *buf);
-bool rp__tiers_exact(rp_solver *s, int r, int *buf);
+bool rp__tiers_exact(rp_solver *s, int r, const int *ids, size_t n);
 
 /* Closes reefs of region g by vector packing at their current sizes
  * (search_pack.c); true when the objective improved. */
