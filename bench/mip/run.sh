@@ -13,6 +13,9 @@
 #                     fleet benchmark)
 #   --slots S         slots per week of the generated fleets (default 24)
 #   --time-limit T    seconds for each solver (default 60)
+#   --move-budget K   rebalance and export with this move budget instead of
+#                     the fleet's own (0: no instance changes reef except
+#                     out of the broken reef; new instances are placed)
 #   --max-lp-mb M     do not write an LP file larger than about M MB, judged
 #                     from the largest file written so far (which grows with the square
 #                     of the fleet: a binary per instance and reef, and reefs
@@ -28,7 +31,7 @@
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
-sizes="200 1000 10000 100000" slots=24 tl=60 max_mb=2000
+sizes="200 1000 10000 100000" slots=24 tl=60 max_mb=2000 budget=()
 scratch=/tmp/reefplan-bench/mip out=$root/bench/RESULTS-mip.md bin=$root/build/reefplan
 cmdline="bash bench/mip/run.sh${*:+ $*}"
 die() { echo "bench/mip/run.sh: $*" >&2; exit 2; }
@@ -37,6 +40,7 @@ while [ $# -gt 0 ]; do
     --sizes) sizes=${2:?}; shift ;;
     --slots) slots=${2:?}; shift ;;
     --time-limit) tl=${2:?}; shift ;;
+    --move-budget) budget=(--move-budget "${2:?}"); shift ;;
     --max-lp-mb) max_mb=${2:?}; shift ;;
     --scratch) scratch=${2:?}; shift ;;
     --out) out=${2:?}; shift ;;
@@ -85,14 +89,14 @@ cbc_obj() {
 
 rows=() first_mb='' first_n=''
 for n in $sizes; do
-  d=$scratch/fleet-$n-$slots lp=$scratch/fleet-$n-$slots.lp
+  d=$scratch/fleet-$n-$slots lp=$scratch/fleet-$n-$slots${budget[1]:+-budget-${budget[1]}}.lp
   if [ ! -f "$d/fleet.json" ]; then
     log "generate --instances $n --slots $slots"
     "$bin" generate --instances "$n" --seed 7 --slots "$slots" -o "$d" >/dev/null 2>"$scratch/gen-$n.err" ||
       die "generate failed: $(tail -1 "$scratch/gen-$n.err")"
   fi
   log "rebalance $n (limit ${tl}s)"
-  timed "reb-$n" "$bin" rebalance "$d" -o "$scratch/plan-$n.json" --json --time-limit "$tl"
+  timed "reb-$n" "$bin" rebalance "$d" -o "$scratch/plan-$n.json" --json --time-limit "$tl" "${budget[@]}"
   r_obj=$(jq -r '"\(.objective) (stopped by \(.stopped_by))"' "$scratch/reb-$n.out")
   r_num=$(jq -r .objective "$scratch/reb-$n.out") r_lb=$(jq -r .lower_bound "$scratch/reb-$n.out")
   # The LP charges 1e5 (RP_MIP_PEN_DRAIN) per movable instance left in a
@@ -103,7 +107,7 @@ for n in $sizes; do
   # The same with large-neighbourhood MIP steps uncapped (--lns: 2% of the
   # iterations; the default caps them at 300, fewer above 24 slots).
   log "rebalance --lns $n (limit ${tl}s)"
-  timed "lns-$n" "$bin" rebalance "$d" -o "$scratch/plan-lns-$n.json" --json --time-limit "$tl" --lns
+  timed "lns-$n" "$bin" rebalance "$d" -o "$scratch/plan-lns-$n.json" --json --time-limit "$tl" --lns "${budget[@]}"
   l_obj=$(jq -r .objective "$scratch/lns-$n.out")
   if "$bin" verify "$d" "$scratch/plan-lns-$n.json" >"$scratch/verify-lns-$n.out" 2>&1; then l_ok=yes; else l_ok=NO; fi
   l_obj="$l_obj ($(wall "lns-$n") s, verified $l_ok, stopped by $(jq -r .stopped_by "$scratch/lns-$n.out"))"
@@ -119,7 +123,7 @@ for n in $sizes; do
     continue
   fi
   log "export $n"
-  timed "exp-$n" "$bin" export "$d" --lp "$lp" || die "export failed: $(tail -1 "$scratch/exp-$n.err")"
+  timed "exp-$n" "$bin" export "$d" --lp "$lp" "${budget[@]}" || die "export failed: $(tail -1 "$scratch/exp-$n.err")"
   mb=$(du -m "$lp" | cut -f1)
   first_mb=$mb first_n=$n # the largest file so far is the reference
   log "glpsol $n ($mb MB LP)"
@@ -151,7 +155,7 @@ done
   echo "- reefplan: $bin, tree at commit $(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- engine || echo ' + uncommitted engine changes')"
   echo "- glpsol: $(glpsol --version | head -1); cbc: $(cbc -quit 2>/dev/null | grep -m1 -i 'version' | sed 's/^ *//')"
   echo "- Machine: $(uname -srm); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "- Fleets: \`reefplan generate --instances N --seed 7 --slots $slots\`, the fleet's own move budget. The solvers run one after the other, each alone."
+  echo "- Fleets: \`reefplan generate --instances N --seed 7 --slots $slots\`, ${budget[1]:+move budget ${budget[1]} (\`--move-budget ${budget[1]}\` for rebalance and export), not }the fleet's own move budget. The solvers run one after the other, each alone."
   echo
   echo "- The LP's objective is rebalance's plus 100,000 per movable instance left in a draining reef (the move budget leaves some there); *reefplan in LP terms* adds that, and is the figure to set against glpsol's and cbc's."
   echo
