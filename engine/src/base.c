@@ -112,9 +112,8 @@ int rp_parse_double(const char *s, double *out)
         if (!strchr("0123456789+-.eE", *p))
             return -1;
     char *end;
-    errno = 0;
-    double d = strtod(s, &end);
-    if (*end || errno == ERANGE || !isfinite(d))
+    double d = strtod(s, &end); /* an underflow (ERANGE) is a fine 0 or subnormal */
+    if (*end || !isfinite(d))
         return -1;
     *out = d;
     return 0;

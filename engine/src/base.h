@@ -43,7 +43,8 @@ void rp_vec_free(rp_vec *v);
     } while (0)
 
 /* Strict number parsing: the whole string must be a finite decimal.
- * Returns 0 or -1. Leading/trailing blanks are rejected. */
+ * Returns 0 or -1. Leading/trailing blanks are rejected. A decimal too
+ * small for a double (1e-400) reads as 0 or a subnormal, not as an error. */
 int rp_parse_double(const char *s, double *out);
 /* Whole-string base-10 integer in [lo, hi]. Returns 0 or -1. */
 int rp_parse_long(const char *s, long lo, long hi, long *out);

@@ -15,6 +15,7 @@
 
 #include <csv.h>
 #include <errno.h>
+#include <openssl/asn1.h> /* UTF8_getc */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -285,6 +286,49 @@ static int read_record(rp_csv *c, rp_error *err)
     return 1;
 }
 
+/* Offset of the first byte of s[0..n) that does not start a valid UTF-8
+ * character, or n. OpenSSL's decoder (libcrypto is linked for the
+ * fingerprint) refuses truncated and overlong forms; surrogates and values
+ * above U+10FFFF are refused here too, as older OpenSSL versions took them. */
+static size_t utf8_bad(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned long v = s[i];
+        int k = v < 0x80 ? 1 : UTF8_getc(s + i, (int)(n - i < 4 ? n - i : 4), &v);
+        if (k <= 0 || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+            return i;
+        i += (size_t)k;
+    }
+    return n;
+}
+
+/* SPEC §2: CSV is UTF-8. Checks every field of the record just read (the
+ * header when c->cols is not set yet); the message mirrors jansson's for
+ * fleet.json and the error sits at the start of the field. */
+static int check_utf8(const rp_csv *c, rp_error *err)
+{
+    for (size_t k = 0; k < c->nf; k++) {
+        const char *s = c->rec + c->off[k];
+        size_t bad = utf8_bad((const unsigned char *)s, c->flen[k]);
+        if (bad == c->flen[k])
+            continue;
+        char near[72], *pre = rp_xstrndup(s, bad);
+        unsigned byte = (unsigned char)s[bad];
+        rp_error_excerpt(pre, near);
+        free(pre);
+        if (!c->cols)
+            return rp_error_set(err, RP_EPARSE, c->path, c->rec_line, c->fcols[k],
+                                "column name: invalid UTF-8: unable to decode byte 0x%02x "
+                                "near '%s'",
+                                byte, near);
+        return rp_csv_field_error(c, k, err, RP_EPARSE,
+                                  "invalid UTF-8: unable to decode byte 0x%02x near '%s'", byte,
+                                  near);
+    }
+    return 0;
+}
+
 static int check_header(rp_csv *c, rp_error *err)
 {
     for (size_t k = 0; k < c->ncols; k++) {
@@ -315,6 +359,8 @@ static int read_header(rp_csv *c, rp_error *err)
     if (rc == 0)
         return rp_error_set(err, RP_EPARSE, c->path, 1, 1, "empty file");
     rc = read_record(c, err);
+    if (rc > 0)
+        rc = check_utf8(c, err);
     if (rc < 0)
         return rc;
     c->ncols = c->nf;
@@ -436,6 +482,8 @@ int rp_csv_next(rp_csv *c, rp_error *err)
     if (rc <= 0)
         return rc;
     rc = check_width(c, err);
+    if (rc == 0)
+        rc = check_utf8(c, err);
     return rc < 0 ? rc : 1;
 }
 

@@ -4,7 +4,8 @@
  *
  * rp_csv_open reads the header row; rp_csv_next yields one record at a time.
  * Field strings belong to the reader and live until the next rp_csv_next.
- * A UTF-8 BOM at the start is skipped. Blank lines are errors. */
+ * A UTF-8 BOM at the start is skipped. Blank lines and fields that are not
+ * valid UTF-8 are errors. */
 #ifndef RP_CSVIN_H
 #define RP_CSVIN_H
 

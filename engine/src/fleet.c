@@ -6,6 +6,7 @@
 #include "fleet.h"
 
 #include <errno.h>
+#include <float.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,6 +170,20 @@ static const char *reef_name(const rp_fleet *f, size_t i)
     return f->reefs[i].name;
 }
 
+/* One default_profile value (at jpath q): >= 0 and finite as the float it
+ * becomes in a profile. */
+static int profile_value(ctx *c, const char *q, const json_t *dp, int m, double *out)
+{
+    char p[JP], raw[72];
+    int rc = rp_jdoc_number_min(c->doc, q, dp, rp_metric_names[m], 0, false, out, c->err);
+    if (rc < 0 || rp_profile_fits(*out))
+        return rc;
+    rp_jdoc_path_key(p, sizeof p, q, rp_metric_names[m]);
+    return rp_jdoc_error(c->doc, p, c->err, RP_EINVALID,
+                         "must be <= %.9g (profiles are 32-bit floats), got %s", (double)FLT_MAX,
+                         rp_jdoc_raw(c->doc, p, raw));
+}
+
 static int parse_plan(ctx *c, const char *p, const json_t *o, rp_plan_def *pl)
 {
     static const char *const req[] = {"name", "move_cost", "default_profile", NULL};
@@ -185,8 +200,7 @@ static int parse_plan(ctx *c, const char *p, const json_t *o, rp_plan_def *pl)
     if ((rc = rp_jdoc_keys(c->doc, q, dp, metric_keys, NULL, c->err)) < 0)
         return rc;
     for (int m = 0; m < RP_NMETRICS; m++)
-        if ((rc = rp_jdoc_number_min(c->doc, q, dp, rp_metric_names[m], 0, false,
-                                     &pl->default_profile[m], c->err)) < 0)
+        if ((rc = profile_value(c, q, dp, m, &pl->default_profile[m])) < 0)
             return rc;
     pl->name = rp_xstrdup(name);
     return 0;

@@ -1,11 +1,13 @@
 #include "place.h"
 
+#include <float.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "audit.h"
 #include "jsonpos.h"
+#include "profile.h"
 
 struct rp_placer {
     const rp_fleet *f;
@@ -279,6 +281,15 @@ void rp_place_result_free(rp_place_result *r)
 
 /* ---- requests ----------------------------------------------------------- */
 
+/* A value that is >= 0 but does not fit the float it is stored in. */
+static int too_large(const rp_jdoc *doc, const char *jp, rp_error *err)
+{
+    char raw[72];
+    return rp_jdoc_error(doc, jp, err, RP_EINVALID,
+                         "must be <= %.9g (profiles are 32-bit floats), got %s", (double)FLT_MAX,
+                         rp_jdoc_raw(doc, jp, raw));
+}
+
 static int read_metric(const rp_fleet *f, const rp_jdoc *doc, const char *jp, json_t *v,
                        float *row, float *peak, rp_error *err)
 {
@@ -287,6 +298,8 @@ static int read_metric(const rp_fleet *f, const rp_jdoc *doc, const char *jp, js
         double x = json_number_value(v);
         if (!(x >= 0))
             return rp_jdoc_error(doc, jp, err, RP_EINVALID, "must be >= 0");
+        if (!rp_profile_fits(x))
+            return too_large(doc, jp, err);
         for (int t = 0; t < S; t++)
             row[t] = (float)x;
         *peak = (float)x;
@@ -299,11 +312,12 @@ static int read_metric(const rp_fleet *f, const rp_jdoc *doc, const char *jp, js
     for (int t = 0; t < S; t++) {
         json_t *e = json_array_get(v, (size_t)t);
         double x = json_is_number(e) ? json_number_value(e) : -1;
-        if (!(x >= 0)) {
-            char p2[256];
+        char p2[256];
+        if (!(x >= 0))
             return rp_jdoc_error(doc, rp_jdoc_path_index(p2, sizeof p2, jp, (size_t)t), err,
                                  RP_EINVALID, "expected a number >= 0");
-        }
+        if (!rp_profile_fits(x))
+            return too_large(doc, rp_jdoc_path_index(p2, sizeof p2, jp, (size_t)t), err);
         row[t] = (float)x;
         if (row[t] > *peak)
             *peak = row[t];

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <float.h>
 #include <sys/stat.h>
 #include <math.h>
 #include <stdio.h>
@@ -49,7 +50,7 @@ static int fast_decimal(const char *s, double *out)
     return 0;
 }
 
-int rp__parse_value(const char *s, double *out)
+static int parse_value(const char *s, double *out)
 {
     if (fast_decimal(s, out) == 0)
         return 0;
@@ -57,6 +58,31 @@ int rp__parse_value(const char *s, double *out)
         return -1;
     if (*out == 0)
         *out = 0; /* no negative zero */
+    return 0;
+}
+
+bool rp_profile_fits(double x)
+{
+    return isfinite((float)x);
+}
+
+int rp__read_value(const rp_csv *c, size_t k, float *out, rp_error *err)
+{
+    char b[72];
+    const char *s = rp_csv_field(c, k);
+    double v;
+    if (!s[0])
+        return rp_csv_field_error(c, k, err, RP_EINVALID, "empty value");
+    if (parse_value(s, &v) < 0)
+        return rp_csv_field_error(c, k, err, RP_EINVALID,
+                                  "want a finite decimal number >= 0, got '%s'",
+                                  rp_error_excerpt(s, b));
+    if (!rp_profile_fits(v))
+        return rp_csv_field_error(c, k, err, RP_EINVALID,
+                                  "want a finite decimal number >= 0 and <= %.9g (profiles are "
+                                  "32-bit floats), got '%s'",
+                                  (double)FLT_MAX, rp_error_excerpt(s, b));
+    *out = (float)v;
     return 0;
 }
 
@@ -183,17 +209,6 @@ static void free_columns(char **cols)
     free(cols);
 }
 
-static int value_error(const rp_csv *c, size_t k, rp_error *err)
-{
-    char b[72];
-    const char *v = rp_csv_field(c, k);
-    if (!v[0])
-        return rp_csv_field_error(c, k, err, RP_EINVALID, "empty value");
-    return rp_csv_field_error(c, k, err, RP_EINVALID,
-                              "want a finite decimal number >= 0, got '%s'",
-                              rp_error_excerpt(v, b));
-}
-
 static int name_error(const rp_csv *c, size_t k, rp_error *err, const char *what)
 {
     char b[72];
@@ -221,11 +236,9 @@ static int read_profile_row(preader *r, rp_error *err)
     }
     float *row = f->prof + ((size_t)i * RP_NMETRICS + (size_t)m) * S;
     for (size_t t = 0; t < S; t++) {
-        size_t k = (size_t)r->idx[t + 2];
-        double v;
-        if (rp__parse_value(rp_csv_field(r->csv, k), &v) < 0)
-            return value_error(r->csv, k, err);
-        row[t] = (float)v;
+        int rc = rp__read_value(r->csv, (size_t)r->idx[t + 2], &row[t], err);
+        if (rc < 0)
+            return rc;
     }
     *first = rp_csv_line(r->csv);
     f->inst[i].has_profile[m] = true;

@@ -18,6 +18,11 @@ int rp_profiles_read(rp_fleet *f, const char *path, rp_error *err);
 int rp_load_read(rp_fleet *f, const char *path, size_t mem_budget_samples, size_t *rows,
                  rp_error *err);
 
+/* Profiles are stored as 32-bit floats: true when x stays finite as one
+ * (it rounds to at most FLT_MAX). Every profile value read from a file,
+ * fleet.json or a request must fit. */
+bool rp_profile_fits(double x);
+
 /* Fills every metric without data with the plan default (flat). */
 void rp_profiles_fill_defaults(rp_fleet *f);
 

@@ -89,15 +89,7 @@ static int parse_rest(loader *L, sample *s, rp_error *err)
         return bad_field(L, L_TS, err, RP_EINVALID,
                          "want an ISO-8601 timestamp with offset (2026-11-01T13:00:00Z), got");
     s->slot = rp_time_slot(t, L->f->set.slots);
-    double v;
-    const char *vs = rp_csv_field(L->csv, col(L, L_VALUE));
-    if (rp__parse_value(vs, &v) < 0)
-        return vs[0] ? bad_field(L, L_VALUE, err, RP_EINVALID,
-                                 "want a finite decimal number >= 0, got")
-                     : rp_csv_field_error(L->csv, col(L, L_VALUE), err, RP_EINVALID,
-                                          "empty value");
-    s->value = (float)v;
-    return 0;
+    return rp__read_value(L->csv, col(L, L_VALUE), &s->value, err);
 }
 
 static int open_file(loader *L, rp_error *err)

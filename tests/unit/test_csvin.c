@@ -205,6 +205,25 @@ START_TEST(nul_byte)
 }
 END_TEST
 
+START_TEST(invalid_utf8)
+{
+    ck_assert_str_eq(error_of("a,b\nx,\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xef\xbf\xbf\n"), "");
+    ck_assert_str_eq(error_of("a,b\nx,ab\xff\n"),
+                     "2:3: column 'b': invalid UTF-8: unable to decode byte 0xff near 'ab'");
+    ck_assert_str_eq(error_of("a,b\nx,\xc0\xaf\n"), /* overlong '/' */
+                     "2:3: column 'b': invalid UTF-8: unable to decode byte 0xc0 near ''");
+    ck_assert_str_eq(error_of("a,b\nx,\xed\xa0\x80\n"), /* surrogate U+D800 */
+                     "2:3: column 'b': invalid UTF-8: unable to decode byte 0xed near ''");
+    ck_assert_str_eq(error_of("a,b\nx,\xf4\x90\x80\x80\n"), /* U+110000 */
+                     "2:3: column 'b': invalid UTF-8: unable to decode byte 0xf4 near ''");
+    ck_assert_str_eq(error_of("a,b\nx,\"\xe2\x82\"\n"), /* truncated, quoted */
+                     "2:3: column 'b': invalid UTF-8: unable to decode byte 0xe2 near ''");
+    ck_assert_str_eq(error_of("a,\x80"
+                              "b\n"),
+                     "1:3: column name: invalid UTF-8: unable to decode byte 0x80 near ''");
+}
+END_TEST
+
 START_TEST(columns_check)
 {
     static const char *const req[] = {"id", "v", NULL};
@@ -308,6 +327,7 @@ int main(void)
     tcase_add_test(tc, blank_lines);
     tcase_add_test(tc, quote_errors);
     tcase_add_test(tc, nul_byte);
+    tcase_add_test(tc, invalid_utf8);
     tcase_add_test(tc, columns_check);
     tcase_add_test(tc, field_error_format);
     tcase_add_test(tc, many_rows_across_blocks);

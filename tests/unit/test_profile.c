@@ -266,6 +266,12 @@ START_TEST(load_errors)
                      "2:36: column 'value': empty value");
     ck_assert_str_eq(load_error("i-1,2026-11-02T00:00:00Z,cpu_cores,1e999\n"),
                      "2:36: column 'value': want a finite decimal number >= 0, got '1e999'");
+    ck_assert_str_eq(load_error("i-1,2026-11-02T00:00:00Z,cpu_cores,1e39\n"),
+                     "2:36: column 'value': want a finite decimal number >= 0 and <= "
+                     "3.40282347e+38 (profiles are 32-bit floats), got '1e39'");
+    /* Rounds to FLT_MAX; a finite decimal below the smallest double reads as 0. */
+    ck_assert_str_eq(load_error("i-1,2026-11-02T00:00:00Z,cpu_cores,3.4028235e38\n"), "");
+    ck_assert_str_eq(load_error("i-1,2026-11-02T00:00:00Z,cpu_cores,1e-400\n"), "");
     ck_assert_str_eq(load_error(""), "");
 }
 END_TEST
