@@ -222,6 +222,15 @@ int cmd_rebalance(int argc, char **argv)
                         (long)o.lns_steps};
     rp_solver *s = rp_solver_new(f, &so);
     rp_solver_run(s);
+    char *bad = rp_solver_infeasible(s);
+    if (bad) {
+        fprintf(stderr, "rebalance: no feasible plan: %s\n", bad);
+        free(bad);
+        rp_solver_free(s);
+        rp_plan_free(p);
+        rp_fleet_free(f);
+        return RP_EXIT_FAIL;
+    }
     rp_solver_to_plan(s, p);
     rp_stop stop = rp_solver_stop(s);
     rp_solver_free(s);

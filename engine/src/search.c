@@ -23,8 +23,16 @@ static void load_current(rp_solver *s)
         if (r < 0 || f->reefs[r].state == RP_REEF_BROKEN)
             continue;
         rp_ded d = {-1, 0, 0};
-        rp_ded_fill(f, i, s->r[r].tmpl, f->inst[i].tier, &d);
         memcpy(s->tier[i], f->inst[i].tier, RP_NTIERS);
+        /* A dedicated tier that no size holds starts shared when its tiers
+         * may change (the search then finds the best ones). A pinned one
+         * keeps it, priced at the largest size, and the plan fails
+         * (rp_solver_infeasible). */
+        int bad;
+        while ((bad = rp_ded_fill(f, i, s->r[r].tmpl, s->tier[i], &d)) >= 0 && s->tier_free[i])
+            s->tier[i][bad] = RP_SHARED;
+        if (bad >= 0)
+            rp_ded_fill_or_largest(f, i, s->r[r].tmpl, s->tier[i], &d);
         s->ded[i] = d;
         s->at[i] = r;
         rp_use_add(&s->r[r].use, f, i, s->r[r].tmpl, s->tier[i], &d, +1);
@@ -107,6 +115,42 @@ static char *unplaced_why(const rp_solver *s, size_t i)
     return rp_xasprintf("no reef in %s has capacity left at every slot, and no new reef can be "
                         "opened (max_reefs %d)",
                         f->regions[g].name, f->regions[g].max_reefs);
+}
+
+/* Group members that share a reef at the start (rule 7): all but one
+ * leave it, within the move budget, movable ones only; construct() places
+ * them. Their count goes to *n, the instances to the returned array. */
+static int *separate_groups(rp_solver *s, size_t *n)
+{
+    const rp_fleet *f = s->f;
+    int *out = rp_xmalloc((f->ninst + 1) * sizeof(int));
+    *n = 0;
+    for (size_t i = 0; i < f->ninst; i++) {
+        int g = f->inst[i].group, r = s->at[i];
+        if (g < 0 || r < 0 || !s->movable[i] || rp__group_ok(s, i, r))
+            continue;
+        if (s->budget >= 0 && (int)*n >= s->budget)
+            break;
+        rp__inst_remove(s, i);
+        out[(*n)++] = (int)i;
+    }
+    return out;
+}
+
+/* Members separate_groups took out that construct() could not place go
+ * back where they were (rp_solver_infeasible then reports the conflict). */
+static void restore_unplaced(rp_solver *s, const int *ids, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        size_t i = (size_t)ids[k];
+        if (s->at[i] >= 0)
+            continue;
+        rp_ded d;
+        rp_ded_fill_or_largest(s->f, i, s->r[s->orig[i]].tmpl, s->orig_tier[i], &d);
+        rp__inst_put(s, i, s->orig[i], s->orig_tier[i], &d);
+        free(s->unplaced_reason[i]);
+        s->unplaced_reason[i] = NULL;
+    }
 }
 
 /* Places every instance that has no reef (new ones, and those of broken
@@ -997,10 +1041,14 @@ void rp_solver_run(rp_solver *s)
     const rp_fleet *f = s->f;
     s->t0 = rp__now_seconds();
     load_current(s);
+    size_t nsep;
+    int *sep = separate_groups(s, &nsep);
     s->smooth = true;
     for (int r = 0; r < s->nr; r++)
         rp__refresh(s, r);
     construct(s);
+    restore_unplaced(s, sep, nsep);
+    free(sep);
     s->smooth = false;
     for (int r = 0; r < s->nr; r++)
         rp__refresh(s, r);

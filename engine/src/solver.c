@@ -490,13 +490,32 @@ void rp__apply_choice(rp_solver *s, size_t i, const choice *c)
 
 /* ---- set-up ------------------------------------------------------------ */
 
-static int region_of_reef_count(const rp_fleet *f, int g)
+/* Reefs of region g that stay open whatever the plan: all but broken ones
+ * (emptied, then deleted) and draining ones the budget can empty. A
+ * draining reef stays open when it holds an instance that cannot move, or
+ * when the budget cannot move every instance out of the draining reefs. */
+static int region_of_reef_count(const rp_fleet *f, int g, int budget)
 {
+    bool *keeps = rp_xcalloc(f->nreefs + 1, sizeof(bool));
+    long movable = 0;
+    for (size_t i = 0; i < f->ninst; i++) {
+        int r = f->inst[i].reef;
+        if (r < 0 || f->reefs[r].state != RP_REEF_DRAINING)
+            continue;
+        if (f->inst[i].pinned || rp__solver_cooling(f, i))
+            keeps[r] = true;
+        else
+            movable++;
+    }
+    bool budget_short = budget >= 0 && movable > budget;
     int n = 0;
-    for (size_t k = 0; k < f->nreefs; k++)
-        if (f->reefs[k].region == g && f->reefs[k].state != RP_REEF_BROKEN &&
-            f->reefs[k].state != RP_REEF_DRAINING)
+    for (size_t k = 0; k < f->nreefs; k++) {
+        rp_reef_state st = f->reefs[k].state;
+        if (f->reefs[k].region == g && st != RP_REEF_BROKEN &&
+            (st != RP_REEF_DRAINING || keeps[k] || budget_short))
             n++;
+    }
+    free(keeps);
     return n;
 }
 
@@ -513,7 +532,7 @@ static void build_reefs(rp_solver *s)
         RP_VEC_PUSH(&v, sreef, x);
     }
     for (size_t g = 0; g < f->nregions; g++) {
-        int room = f->regions[g].max_reefs - region_of_reef_count(f, (int)g);
+        int room = f->regions[g].max_reefs - region_of_reef_count(f, (int)g, s->budget);
         size_t in_region = 0;
         for (size_t i = 0; i < f->ninst; i++)
             in_region += f->inst[i].region == (int)g;
@@ -666,6 +685,60 @@ double rp_solver_objective(const rp_solver *s)
     return total;
 }
 
+static const char *reef_name(const rp_solver *s, int r)
+{
+    int k = s->r[r].fleet_reef;
+    return k >= 0 ? s->f->reefs[k].name : "(a new reef)";
+}
+
+char *rp_solver_infeasible(const rp_solver *s)
+{
+    const rp_fleet *f = s->f;
+    for (size_t i = 0; i < f->ninst; i++) {
+        int r = s->at[i];
+        rp_ded d;
+        int bad = r >= 0 ? rp_ded_fill(f, i, s->r[r].tmpl, s->tier[i], &d) : -1;
+        if (bad >= 0)
+            return rp_xasprintf("instance %s keeps a dedicated %s that no size holds%s",
+                                f->inst[i].id, rp_tier_names[bad],
+                                f->inst[i].pinned ? " (it is pinned)" : "");
+    }
+    for (size_t i = 0; i < f->ninst; i++) {
+        int g = f->inst[i].group;
+        for (int k = 0; g >= 0 && k < s->group_size[g]; k++) {
+            int j = s->group_members[g][k];
+            if ((size_t)j > i && s->at[j] >= 0 && s->at[j] == s->at[i])
+                return rp_xasprintf("instances %s and %s of group '%s' share reef %s, and no "
+                                    "move within the rules separates them",
+                                    f->inst[i].id, f->inst[j].id, f->groups[g],
+                                    reef_name(s, s->at[i]));
+        }
+    }
+    for (size_t g = 0; g < f->nregions; g++) {
+        int open = 0;
+        for (int k = 0; k < s->region_nreefs[g]; k++) {
+            const sreef *x = &s->r[s->region_reefs[g][k]];
+            open += x->use.n > 0 || (x->fleet_reef >= 0 && x->state != RP_REEF_BROKEN &&
+                                     x->state != RP_REEF_DRAINING);
+        }
+        if (open > f->regions[g].max_reefs)
+            return rp_xasprintf("region %s would have %d reefs, more than max_reefs %d",
+                                f->regions[g].name, open, f->regions[g].max_reefs);
+    }
+    for (int r = 0; r < s->nr; r++) {
+        const sreef *x = &s->r[r];
+        int pool, nodes;
+        rp_violation v;
+        if (x->use.n == 0 || rp_use_size(&x->use, f, x->tmpl, &pool, &nodes, &v) == 0)
+            continue;
+        char why[200];
+        rp_violation_str(&v, why, sizeof why);
+        return rp_xasprintf("no size of reef %s holds its %d instances: %s", reef_name(s, r),
+                            x->use.n, why);
+    }
+    return NULL;
+}
+
 static void plan_reefs(const rp_solver *s, rp_plan *p, int *plan_index)
 {
     const rp_fleet *f = s->f;
@@ -713,7 +786,9 @@ static const char *deferred_why(const rp_solver *s, size_t i)
         return "pinned";
     if (!s->movable[i])
         return "move cooldown";
-    return "move budget";
+    if (s->budget >= 0 && s->moves >= s->budget)
+        return "move budget";
+    return "no reef can take it";
 }
 
 void rp_solver_to_plan(const rp_solver *s, rp_plan *p)

@@ -53,6 +53,13 @@ rp_stop rp_solver_stop(const rp_solver *s);
  * (actions are added by rp_plan_sequence). */
 void rp_solver_to_plan(const rp_solver *s, rp_plan *p);
 
+/* After rp_solver_run: NULL when every reef of the result holds its load at
+ * some size and every dedicated tier has a size that holds it; else why not
+ * (the first such reef or instance; caller frees). Existing instances are
+ * never left out of a plan, so such a result is no plan (SPEC §3: nothing
+ * is put somewhere infeasible). */
+char *rp_solver_infeasible(const rp_solver *s);
+
 /* The objective of the current solver state (target cost + move and tier
  * costs), penalties excluded. */
 double rp_solver_objective(const rp_solver *s);

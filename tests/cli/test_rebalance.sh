@@ -306,6 +306,53 @@ if bash "$root/bench/bpp/to_fleet.sh" "$tmp/five.txt" "$tmp/five" 2>"$tmp/err5";
   else bad "one-dimensional fleet: $(cat "$tmp/five.sum" "$tmp/five.err")"; fi
 else bad "to_fleet.sh: $(cat "$tmp/err5")"; fi
 
+# Fleets that start outside the rules (edits of the tiny fixture). An
+# instance no size holds: exit 1 with the reason, no plan written, nothing
+# on stdout (never a plan with a NaN cost). i-3 is pinned with a dedicated
+# database and peaks at 30 vCores, above the largest single database (32 at
+# 30% headroom); i-1 peaks at 57, above the largest pool (56).
+edit() { rm -rf "$tmp/$1"; cp -r "$root/tests/fixtures/tiny" "$tmp/$1"; }
+edit big-ded; sed -i '/^i-3,db_compute/s/,[0-9.]*/,30/2' "$tmp/big-ded/profiles.csv"
+edit big-sh; sed -i '2s/,0.1,/,57,/' "$tmp/big-sh/profiles.csv"
+for c in "big-ded:instance i-3 keeps a dedicated db that no size holds (it is pinned)" \
+         "big-sh:no size of reef wus2-01 holds its 2 instances: rule 1 db_compute at slot 0: 57 > 56"; do
+  name=${c%%:*} want=${c#*:}
+  "$bin" rebalance "$tmp/$name" -o "$tmp/$name.json" --json >"$tmp/$name.out" 2>"$tmp/$name.err"; rc=$?
+  if [ "$rc" = 1 ] && [ ! -e "$tmp/$name.json" ] && [ ! -s "$tmp/$name.out" ] &&
+     [ "$(cat "$tmp/$name.err")" = "rebalance: no feasible plan: $want" ]; then
+    ok "$name: no feasible plan, exit 1, nothing written"
+  else bad "$name: exit $rc, $(cat "$tmp/$name.err")"; fi
+done
+# The same i-3 unpinned: its database goes shared (a pool holds 30).
+edit big-free; cp "$tmp/big-ded/profiles.csv" "$tmp/big-free/"
+sed -i 's/^i-3,\(.*\),true,g1/i-3,\1,false,g1/' "$tmp/big-free/instances.csv"
+if "$bin" rebalance "$tmp/big-free" -o "$tmp/big-free.json" 2>/dev/null &&
+   [ "$(jq -r '.placements[] | select(.instance_id == "i-3") | .db' "$tmp/big-free.json")" = shared ] &&
+   "$bin" verify "$tmp/big-free" "$tmp/big-free.json" >/dev/null 2>&1; then
+  ok "a dedicated database no size holds goes shared when it may"
+else bad "big-free: $(jq -c .summary "$tmp/big-free.json" 2>&1)"; fi
+# i-1 joins group g1, whose i-2 shares its reef (and i-3 is pinned in
+# wus2-02): one of the two moves to a new reef, the glpsol optimum 4679.89.
+edit group; sed -i '2s/,false,,,$/,false,g1,,/' "$tmp/group/instances.csv"
+"$bin" rebalance "$tmp/group" -o "$tmp/group.json" --json >"$tmp/group.sum" 2>/dev/null
+if [ "$(jq -c '[.placements[] | select(.instance_id == "i-1" or .instance_id == "i-2") | .reef] | sort' \
+        "$tmp/group.json")" = '["wus2-01","wus2-03"]' ] &&
+   [ "$(jq .objective "$tmp/group.sum")" = 4679.89 ] &&
+   "$bin" verify "$tmp/group" "$tmp/group.json" >/dev/null 2>&1; then
+  ok "group members that share a reef at the start are separated"
+else bad "group: $(cat "$tmp/group.sum")"; fi
+# max_reefs 2 and wus2-01 draining but kept open by the pinned i-1: no new
+# reef. i-2 (group g1, whose i-3 is in wus2-02) has nowhere to go and stays,
+# deferred with that reason, not the budget's.
+edit maxr; sed -i 's/"max_reefs": 4/"max_reefs": 2/; 0,/"state": "active"/s//"state": "draining"/' \
+  "$tmp/maxr/fleet.json"
+sed -i '2s/,false,/,true,/' "$tmp/maxr/instances.csv"
+"$bin" rebalance "$tmp/maxr" -o "$tmp/maxr.json" 2>/dev/null
+if [ "$(jq -c '[.summary.reefs_opened, (.deferred | map(.reason))]' "$tmp/maxr.json")" = \
+     '[0,["pinned","no reef can take it"]]' ] && "$bin" verify "$tmp/maxr" "$tmp/maxr.json" >/dev/null 2>&1; then
+  ok "a draining reef kept open counts against max_reefs"
+else bad "maxr: $(jq -c '[.summary, .deferred]' "$tmp/maxr.json" 2>&1)"; fi
+
 cat "$tmp"/log.* | sort
 grep -q '^FAIL' "$tmp"/log.* && fail=1
 echo "$((passed + $(cat "$tmp"/log.* | grep -c '^ok'))) checks passed," \
