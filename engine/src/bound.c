@@ -526,9 +526,7 @@ static double reef_bound(const rctx *c, int budget, const rguide *g)
     }
     if (budget >= 0)
         qsort(save, nsave, sizeof *save, rp__cmp_desc);
-    /* Rule 9: the budget goes to draining reefs first. */
-    int left = budget < 0 ? -1 : budget - c->drain;
-    size_t take = left < 0 || nsave < (size_t)left ? nsave : (size_t)left;
+    size_t take = budget < 0 || nsave < (size_t)budget ? nsave : (size_t)budget;
     for (size_t k = 0; k < take; k++)
         total -= save[k];
     free(save);
@@ -557,28 +555,18 @@ static double region_bound(const rctx *c, int budget, const rguide *guides, int 
     return fmax(lb, rp__step_bound(c, budget));
 }
 
-/* Migrations every valid plan makes: out of broken reefs (all placed ones),
- * out of draining reefs (as many as the budget allows, *drained), cheapest
- * first. */
-static double forced_moves(const rp_fleet *f, const bool *placed, int budget, int *drained)
+/* Migrations every valid plan makes: out of broken reefs, all placed ones.
+ * Moves out of draining reefs are not among them: once the budget is spent
+ * their instances may stay (SPEC rule 9), and a plan may spend it on other
+ * reefs first, as when an over-full reef must shed instances. */
+static double forced_moves(const rp_fleet *f, const bool *placed)
 {
     double cost = 0;
-    double *drain = rp_xmalloc((f->ninst + 1) * sizeof(double));
-    size_t nd = 0;
     for (size_t i = 0; i < f->ninst; i++) {
         const rp_instance *in = &f->inst[i];
-        if (in->reef < 0 || (placed && !placed[i]))
-            continue;
-        double mc = f->plans[in->plan].move_cost;
-        if (f->reefs[in->reef].state == RP_REEF_BROKEN)
-            cost += mc;
-        else if (f->reefs[in->reef].state == RP_REEF_DRAINING && !rp__immovable(f, i))
-            drain[nd++] = mc;
+        if (in->reef >= 0 && (!placed || placed[i]) && f->reefs[in->reef].state == RP_REEF_BROKEN)
+            cost += f->plans[in->plan].move_cost;
     }
-    size_t k = budget < 0 || (size_t)budget > nd ? nd : (size_t)budget;
-    *drained = (int)k;
-    cost += sum_smallest(drain, nd, k);
-    free(drain);
     return cost;
 }
 
@@ -603,16 +591,14 @@ double rp_lower_bound_guided(const rp_fleet *f, const bool *placed, int move_bud
     }
     rguide guides[2] = {{reef, (const uint8_t(*)[RP_NTIERS])tier}, {guide_reef, guide_tier}};
     int nguides = guide_reef && guide_tier ? 2 : 1;
-    int drained;
-    double total = forced_moves(f, placed, move_budget, &drained);
+    double total = forced_moves(f, placed);
     double(*ded)[RP_NTIERS] = rp_xcalloc(f->ninst + 1, sizeof *ded);
     for (size_t g = 0; g < f->nregions; g++) {
         rctx c = {.f = f,
                   .g = (int)g,
                   .ppg = shared_storage_price(f, (int)g),
                   .ded = ded,
-                  .placed = placed,
-                  .drain = drained};
+                  .placed = placed};
         region_unit(f, (int)g, &c.u);
         int *tmpls = rp_xmalloc((f->nreefs + 1) * sizeof(int));
         size_t nt = region_templates(f, (int)g, tmpls);

@@ -20,9 +20,6 @@ typedef struct rctx {
     double ppg;               /* best shared storage price per GB */
     double (*ded)[RP_NTIERS]; /* per instance: cheapest dedicated price per tier */
     const bool *placed;       /* NULL: every instance */
-    /* Moves out of draining reefs every plan makes first (rule 9), as many
-     * as the budget allows: the rest of the budget is the other reefs'. */
-    int drain;
 } rctx;
 
 static inline double rp__unit_price(const unit *u, int m)

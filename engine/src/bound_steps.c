@@ -27,9 +27,9 @@
  * is most of what a reef's sizes cost above the unit price.
  *
  * Draining reefs count like active ones: their instances may stay (the
- * budget can run out), and the rule that they leave while it lasts is
- * dropped, as is any reef's room for arrivals. Moves out of them use the
- * budget but are paid with the moves every plan makes (bound.c).
+ * budget can run out, or go to other reefs first), and moves out of them
+ * use the budget and pay their migrations like any other. Any reef's room
+ * for arrivals is dropped.
  *
  * Pool and nodes share one knapsack over reefs (the same instances leave a
  * reef for both); migrations and each open reef's fixed cost are counted
@@ -69,7 +69,6 @@ typedef struct breef {
     int *ids;
     int n, nmov, K; /* instances, movable ones, leavers counted one by one */
     bool held;      /* keeps an immovable instance */
-    bool draining;  /* its leavers come out of the drain allowance */
     int t[2][STEP_SLOTS], nt[2];
     double full[2][STEP_SLOTS]; /* shared-able load at those slots */
     double *top[2][STEP_SLOTS]; /* prefix sums of the largest movable loads, K + 1 */
@@ -84,8 +83,7 @@ typedef struct bres {
     int res, tier, m[2];
     int aggm, aggt; /* metric index (0, 1) and slot of the relaxed row */
     double mu_max;
-    int budget; /* leavers of active reefs */
-    int drain;  /* leavers of each draining reef, at most */
+    int budget; /* leavers, all reefs together */
     breef *reefs;
     int nreefs;
     int *loose; /* instances of no active or draining reef */
@@ -205,13 +203,10 @@ static void reef_setup(const bres *b, int r, breef *x)
             x->nt[mi]++;
         }
     }
-    /* Moves out of a draining reef are paid apart (bound.c forced_moves):
-     * here they only use the budget. */
-    bool paid = f->reefs[r].state == RP_REEF_DRAINING;
     int k = 0;
     for (int j = 0; j < x->n; j++)
         if (!rp__immovable(f, (size_t)x->ids[j]))
-            v[k++] = paid ? 0 : f->plans[f->inst[x->ids[j]].plan].move_cost;
+            v[k++] = f->plans[f->inst[x->ids[j]].plan].move_cost;
     qsort(v, (size_t)k, sizeof *v, rp__cmp_desc);
     x->mc = rp_xcalloc((size_t)k + 1, sizeof(double));
     for (int q = 0; q < k; q++)
@@ -383,19 +378,9 @@ static double knapsack(const bres *b, const rvals *v0, const rvals *v1)
     double *nx = rp_xmalloc(((size_t)B + 1) * sizeof(double));
     for (int u = 0; u <= B; u++)
         dp[u] = u == 0 ? 0 : INFINITY;
-    double drained = 0;
     for (int r = 0; r < b->nreefs; r++) {
         const breef *x = &b->reefs[r];
         const double *a = v0->val + (size_t)r * VSTRIDE, *c = v1->val + (size_t)r * VSTRIDE;
-        if (x->draining) { /* any count within the drain allowance */
-            double best = INFINITY;
-            for (int k = 0; k <= x->K + 1 && k <= b->drain; k++)
-                best = dmin(best, a[k] + c[k]);
-            if (x->nmov <= b->drain)
-                best = dmin(best, a[STEP_KCAP + 2] + c[STEP_KCAP + 2]);
-            drained += best;
-            continue;
-        }
         for (int u = 0; u <= B; u++)
             nx[u] = INFINITY;
         for (int u = 0; u <= B; u++) {
@@ -416,7 +401,7 @@ static double knapsack(const bres *b, const rvals *v0, const rvals *v1)
         best = dmin(best, dp[u]);
     free(nx);
     free(dp);
-    return best + drained + v0->loose + v1->loose;
+    return best + v0->loose + v1->loose;
 }
 
 /* The relaxed row's metric and slot: the region's busiest, priced. */
@@ -458,7 +443,6 @@ static void setup(bres *b, int *ids, int n)
         if (f->reefs[r].region != b->c->g || !kept_reef(f, (int)r))
             continue;
         breef *x = &b->reefs[b->nreefs++];
-        x->draining = f->reefs[r].state == RP_REEF_DRAINING;
         x->ids = rp_xmalloc(((size_t)n + 1) * sizeof(int));
         for (int j = 0; j < n; j++)
             if (f->inst[ids[j]].reef == (int)r) {
@@ -556,7 +540,6 @@ double rp__step_bound(const rctx *c, int budget)
     for (size_t i = 0; i < f->ninst; i++)
         if (f->inst[i].region == c->g && (!c->placed || c->placed[i]))
             ids[n++] = (int)i;
-    int drain = c->drain; /* out of draining reefs first (rule 9) */
     bres b[2];
     rvals v[2];
     double mu[2];
@@ -566,8 +549,7 @@ double rp__step_bound(const rctx *c, int budget)
             .res = res,
             .tier = res == 0 ? RP_TIER_DB : RP_TIER_COMPUTE,
             .m = {res == 0 ? RP_M_DB_COMPUTE : RP_M_CPU, res == 0 ? RP_M_DB_STORAGE : RP_M_MEMORY},
-            .budget = budget - drain < n ? budget - drain : n,
-            .drain = drain};
+            .budget = budget < n ? budget : n};
         setup(&b[res], ids, n);
         v[res].val = rp_xmalloc((size_t)(b[res].nreefs + 1) * VSTRIDE * sizeof(double));
         mu[res] = b[res].mu_max;

@@ -32,6 +32,9 @@ typedef struct tfleet {
     rp_fleet *f;
 } tfleet;
 
+/* settings.max_instances_per_reef of the fleets make_fleet writes. */
+static int max_per_reef = 300;
+
 /* budget < 0 writes "move_budget": null (unlimited). reefs: JSON array text. */
 static char *fleet_json(int budget, const char *reefs)
 {
@@ -45,14 +48,14 @@ static char *fleet_json(int budget, const char *reefs)
         " \"settings\": {\"slots\": 24, \"quantile\": 0.95,\n"
         "  \"headroom\": {\"db_compute\": 0, \"db_storage_gb\": 0, \"cpu_cores\": 0,\n"
         "               \"memory_gb\": 0, \"share_gb\": 0, \"share_iops\": 0},\n"
-        "  \"max_instances_per_reef\": 300, \"move_budget\": %s, \"move_cooldown_days\": 14,\n"
+        "  \"max_instances_per_reef\": %d, \"move_budget\": %s, \"move_cooldown_days\": 14,\n"
         "  \"tier_change_cost\": 5.0, \"now\": \"2026-11-28T00:00:00Z\"},\n"
         " \"plans\": [{\"name\": \"standard\", \"move_cost\": 20.0,\n"
         "  \"default_profile\": {\"db_compute\": 0.25, \"db_storage_gb\": 5, \"cpu_cores\": 0.5,\n"
         "                       \"memory_gb\": 2, \"share_gb\": 20, \"share_iops\": 50}}],\n"
         " \"regions\": [{\"name\": \"westus2\", \"template\": \"standard\", \"max_reefs\": 4}],\n"
         " \"reefs\": %s}\n",
-        mb, reefs);
+        max_per_reef, mb, reefs);
 }
 
 static const char *tier_word(char c)
@@ -369,27 +372,32 @@ START_TEST(draining_reef_bound_counts_whole_sizes)
 }
 END_TEST
 
-/* The two moves of the budget must go to d and e, which leave the
- * draining reef first (rule 9); a and b, 1.05 vCores each, then stay
- * together and pay for whole sizes as with no budget at all. The bound
- * must not spend the budget on them. */
-START_TEST(draining_reef_takes_the_budget_first)
+/* wus2-01 holds three instances where two are allowed, so the one move of
+ * the budget must take one of them out (to wus2-02, where it fits the pool
+ * as it is); d and e then stay in the draining reef, the budget spent
+ * (rule 9). The bound once assumed that every plan spends the budget on
+ * draining reefs first, and came out above this plan's objective. */
+START_TEST(bound_holds_when_the_budget_goes_to_another_reef)
 {
     const char *reefs = "[" REEF("wus2-01", "active", "GP_Gen5_4") ", " REEF(
         "wus2-02", "active", "GP_Gen5_2") ", " REEF("wus2-03", "draining", "GP_Gen5_2") "]";
     const tinst in[] = {
-        {"a", "wus2-01", "sss", NULL, NULL, 1.05, 1.05, 0, 24, 0, 0},
-        {"b", "wus2-01", "sss", NULL, NULL, 1.05, 1.05, 0, 24, 0, 0},
+        {"a", "wus2-01", "sss", NULL, NULL, 1, 1, 0, 24, 0, 0},
+        {"b", "wus2-01", "sss", NULL, NULL, 1, 1, 0, 24, 0, 0},
+        {"c", "wus2-01", "sss", NULL, NULL, 1, 1, 0, 24, 0, 0},
         {"p", "wus2-02", "sss", "true", NULL, 0.2, 0.2, 0, 24, 0, 0},
         {"d", "wus2-03", "sss", NULL, NULL, 0.2, 0.2, 0, 24, 0, 0},
         {"e", "wus2-03", "sss", NULL, NULL, 0.2, 0.2, 0, 24, 0, 0},
     };
-    tfleet t = make_fleet(2, reefs, in, 5);
+    max_per_reef = 2;
+    tfleet t = make_fleet(1, reefs, in, 6);
+    max_per_reef = 300;
     rp_plan *p = solve(t.f, 1); /* small enough for the MIP: the optimum */
-    ck_assert_str_eq(reef_of(t.f, p, "a"), "wus2-01");
-    ck_assert_str_ne(reef_of(t.f, p, "d"), "wus2-03");
-    ck_assert_str_ne(reef_of(t.f, p, "e"), "wus2-03");
-    bound_within(t.f, p, 2, 5.01);
+    ck_assert_int_eq(p->sum.moves, 1);
+    ck_assert_str_eq(reef_of(t.f, p, "d"), "wus2-03");
+    ck_assert_str_eq(reef_of(t.f, p, "e"), "wus2-03");
+    ck_assert_uint_eq(p->ndeferred, 2);
+    ck_assert_double_le(rp_lower_bound(t.f, NULL, 1), p->sum.objective + 1e-6);
     rp_plan_free(p);
     free_fleet(&t);
 }
@@ -662,7 +670,7 @@ int main(void)
     tcase_add_test(tc, budget_zero_bound_counts_whole_sizes);
     tcase_add_test(tc, pinned_reefs_bound_each_at_its_own_peak);
     tcase_add_test(tc, draining_reef_bound_counts_whole_sizes);
-    tcase_add_test(tc, draining_reef_takes_the_budget_first);
+    tcase_add_test(tc, bound_holds_when_the_budget_goes_to_another_reef);
     tcase_add_test(tc, budget_one_deletes_the_emptied_reef);
     tcase_add_test(tc, pinned_instance_stays);
     tcase_add_test(tc, both_pinned_nothing_moves);
