@@ -185,16 +185,11 @@ static char *summary_json(const rp_plan *p, rp_stop stop)
     return out;
 }
 
-/* --target-fleet: the fleet after the plan. With --peak-profiles f holds
- * flattened profiles, so the fleet is read again for its real ones. */
+/* --target-fleet: the fleet after the plan (f with its real profiles). */
 static int write_target(const opts *o, const rp_fleet *f, const rp_plan *p)
 {
-    rp_fleet *orig = NULL;
     rp_error err;
-    if (o->peak_profiles && rp_fleet_load(o->dir, &orig, &err) < 0)
-        return rp_cli_error(&err);
-    int rc = rp_fleet_write_target(orig ? orig : f, p, o->target_fleet, &err);
-    rp_fleet_free(orig);
+    int rc = rp_fleet_write_target(f, p, o->target_fleet, &err);
     if (rc < 0)
         return rc == RP_EUSAGE ? rp_cli_error(&err) : (rp_error_print(&err, stderr), RP_EXIT_FAIL);
     return RP_EXIT_OK;
@@ -237,8 +232,20 @@ int cmd_rebalance(int argc, char **argv)
     rp_plan_sequence(f, p, (int)o.max_concurrent);
     p->settings_json = settings_echo(f, &o, (int)(o.move_budget >= -1 ? o.move_budget
                                                                       : f->set.move_budget));
-    int rc = o.target_fleet ? write_target(&o, f, p) : RP_EXIT_OK;
-    char *text = rp_plan_to_json(p, f);
+    /* With --peak-profiles f holds flattened profiles: the plan's
+     * peak_utilization (recomputed by the writer) and the target fleet come
+     * from the real ones. */
+    rp_fleet *real = NULL;
+    if (o.peak_profiles) {
+        if (rp_fleet_load(o.dir, &real, &err) < 0) {
+            rp_plan_free(p);
+            rp_fleet_free(f);
+            return rp_cli_error(&err);
+        }
+    }
+    const rp_fleet *fr = real ? real : f;
+    int rc = o.target_fleet ? write_target(&o, fr, p) : RP_EXIT_OK;
+    char *text = rp_plan_to_json(p, fr);
     if (rc == RP_EXIT_OK && (o.out || !o.json)) {
         if (rp_cli_output(o.out, text) < 0)
             rc = RP_EXIT_FAIL;
@@ -252,10 +259,11 @@ int cmd_rebalance(int argc, char **argv)
         free(sj);
         free(line);
     }
-    print_summary(f, p, stop);
+    print_summary(fr, p, stop);
     if (o.explain)
-        print_explain(f, p);
+        print_explain(fr, p);
     rp_plan_free(p);
+    rp_fleet_free(real);
     rp_fleet_free(f);
     return rc;
 }

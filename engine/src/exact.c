@@ -155,6 +155,26 @@ static bool try_model(rp_solver *s, const modelmap *m, const rp_mip_opts *mo, co
     return keep;
 }
 
+/* Do members of some group start in different reefs? */
+static bool mates_apart(const rp_fleet *f)
+{
+    int *first = rp_xmalloc((f->ngroups + 1) * sizeof(int));
+    for (size_t g = 0; g < f->ngroups; g++)
+        first[g] = -1;
+    bool apart = false;
+    for (size_t i = 0; i < f->ninst && !apart; i++) {
+        int g = f->inst[i].group, r = f->inst[i].reef;
+        if (g < 0 || r < 0)
+            continue;
+        if (first[g] < 0)
+            first[g] = r;
+        else
+            apart = first[g] != r;
+    }
+    free(first);
+    return apart;
+}
+
 void rp__exact_small(rp_solver *s)
 {
     const rp_fleet *f = s->f;
@@ -178,9 +198,12 @@ void rp__exact_small(rp_solver *s)
     rp_mip_result res = {0};
     bool kept = try_model(s, &m, &mo, ids, f->ninst, &res);
     /* A proven optimum of a model with every reef the solver may use, with
-     * nothing left unplaced, is the optimum: its bound is a lower bound. */
-    if (res.status == RP_MIP_OPTIMAL && m.complete && res.unplaced == 0 &&
-        res.left_draining == 0 && isfinite(res.bound))
+     * nothing left unplaced, is the optimum: its bound is a lower bound.
+     * Not when group mates start in different reefs: the model keeps each
+     * out of the others' reefs, which also rules out chains a plan could
+     * order (mip.h). */
+    if (res.status == RP_MIP_OPTIMAL && m.complete && res.unplaced == 0 && res.left_draining == 0 &&
+        isfinite(res.bound) && !mates_apart(f))
         s->lb = fmax(s->lb, fmin(res.bound, res.objective));
     rp_log(RP_LOG_INFO, "exact: MIP %s, objective %.2f, bound %.2f, %.2f s, %s",
            rp_mip_status_names[res.status], res.objective, res.bound, res.seconds,

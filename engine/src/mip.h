@@ -12,6 +12,9 @@
  * load are per tier, so 4 columns per pair replace 8 and each capacity row
  * has one term per pair. A tier that cannot be dedicated (rule 8: no size
  * fits) or is fixed (pinned) has no s column: it is z (shared) or 0.
+ * A group member has no pair at a reef another member of its group starts
+ * in (but its own): mates never trade reefs, which no order of migrations
+ * could do with rule 7 holding at every step (as in the search).
  * Per reef: o[r] open, y[r,k] pool SKU k (sum_k y = o), N[r] shared nodes.
  * Rows: assignment (sum_r z + u_i = 1, u_i = unplaced at penalty
  * RP_MIP_PEN_UNPLACED), s <= z, z <= o, rules 1-2 and 4 and 6 per slot,

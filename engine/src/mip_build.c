@@ -228,6 +228,20 @@ static void reef_cols(rp__mip *m, size_t r)
 
 /* ---- pairs ------------------------------------------------------------------ */
 
+/* Does a group mate of instance i start in reef r? Then i has no pair
+ * there, unless it starts there too: mates never trade reefs, two or around
+ * a cycle (mip.h). The search's rp__group_ok draws the same line. */
+static bool mate_starts_in(const rp__mip *m, size_t i, int r)
+{
+    int g = m->f->inst[i].group;
+    if (g < 0)
+        return false;
+    for (size_t k = m->gstart[g]; k < m->gstart[g + 1]; k++)
+        if ((size_t)m->gmem[k] != i && m->f->inst[m->gmem[k]].reef == r)
+            return true;
+    return false;
+}
+
 static bool pair_allowed(const rp__mip *m, size_t i, size_t r)
 {
     const rp_fleet *f = m->f;
@@ -238,7 +252,7 @@ static bool pair_allowed(const rp__mip *m, size_t i, size_t r)
     bool home = orig == (int)r;
     if (!home && (x->state != RP_REEF_ACTIVE || (orig >= 0 && !movable(f, i))))
         return false;
-    return true;
+    return home || !mate_starts_in(m, i, (int)r);
 }
 
 /* Decides how each tier is modelled; false when the pinned tiers cannot be
@@ -532,24 +546,12 @@ static void group_member(const rp__mip *m, size_t i, rp_vec *marks)
 /* Rule 7: members of a group in distinct reefs. */
 static void group_rows(rp__mip *m)
 {
-    const rp_fleet *f = m->f;
-    size_t *start = rp_xcalloc(f->ngroups + 2, sizeof(size_t));
-    int *members = rp_xmalloc((f->ninst + 1) * sizeof(int));
-    for (size_t i = 0; i < f->ninst; i++)
-        if (f->inst[i].group >= 0)
-            start[f->inst[i].group + 1]++;
-    for (size_t g = 0; g < f->ngroups; g++)
-        start[g + 1] += start[g];
-    size_t *fill = rp_xcalloc(f->ngroups + 1, sizeof(size_t));
-    for (size_t i = 0; i < f->ninst; i++)
-        if (f->inst[i].group >= 0)
-            members[start[f->inst[i].group] + fill[f->inst[i].group]++] = (int)i;
     rp_vec marks = {0};
     char name[64];
-    for (size_t g = 0; g < f->ngroups; g++) {
+    for (size_t g = 0; g < m->f->ngroups; g++) {
         marks.len = 0;
-        for (size_t k = start[g]; k < start[g + 1]; k++)
-            group_member(m, (size_t)members[k], &marks);
+        for (size_t k = m->gstart[g]; k < m->gstart[g + 1]; k++)
+            group_member(m, (size_t)m->gmem[k], &marks);
         gmark *a = marks.data;
         if (marks.len > 1) /* qsort wants a non-null array even when empty */
             qsort(a, marks.len, sizeof(gmark), cmp_gmark);
@@ -568,9 +570,6 @@ static void group_rows(rp__mip *m)
         }
     }
     rp_vec_free(&marks);
-    free(fill);
-    free(members);
-    free(start);
 }
 
 /* Rule 10: moves counted by the budget (not out of broken reefs). */
@@ -673,6 +672,23 @@ int rp__mip_check_opts(const rp_fleet *f, const rp_mip_opts *o, rp_error *err)
     return rc;
 }
 
+static void build_groups(rp__mip *m)
+{
+    const rp_fleet *f = m->f;
+    m->gstart = rp_xcalloc(f->ngroups + 2, sizeof(size_t));
+    m->gmem = rp_xmalloc((f->ninst + 1) * sizeof(int));
+    for (size_t i = 0; i < f->ninst; i++)
+        if (f->inst[i].group >= 0)
+            m->gstart[f->inst[i].group + 1]++;
+    for (size_t g = 0; g < f->ngroups; g++)
+        m->gstart[g + 1] += m->gstart[g];
+    size_t *fill = rp_xcalloc(f->ngroups + 1, sizeof(size_t));
+    for (size_t i = 0; i < f->ninst; i++)
+        if (f->inst[i].group >= 0)
+            m->gmem[m->gstart[f->inst[i].group] + fill[f->inst[i].group]++] = (int)i;
+    free(fill);
+}
+
 static void setup(rp__mip *m, const rp_fleet *f, const rp_mip_opts *o)
 {
     m->f = f;
@@ -704,6 +720,7 @@ static void setup(rp__mip *m, const rp_fleet *f, const rp_mip_opts *o)
     for (size_t k = 0; o->free_inst && k < o->nfree; k++)
         m->is_free[o->free_inst[k]] = true;
     m->budget = o->move_budget >= -1 ? o->move_budget : f->set.move_budget;
+    build_groups(m);
 }
 
 int rp__mip_build(rp__mip *m, const rp_fleet *f, const rp_mip_opts *o, rp_error *err)
@@ -754,6 +771,8 @@ void rp__mip_free(rp__mip *m)
     free(m->ucol);
     free(m->is_free);
     free(m->base);
+    free(m->gstart);
+    free(m->gmem);
     free(m->obj);
     free(m->ind);
     free(m->val);

@@ -37,6 +37,8 @@ typedef struct rp__mip {
     int *ucol;     /* per instance: unplaced column, 0 when not free */
     bool *is_free;
     rp_mip_place *base; /* per instance */
+    size_t *gstart;     /* group g's members: gmem[gstart[g] .. gstart[g+1]) */
+    int *gmem;
     int budget;         /* -1 unlimited */
     int fixed_moves;
     double constant, constant_pen; /* fixed instances: cost and penalties */

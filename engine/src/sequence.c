@@ -1,12 +1,14 @@
 /* sequence.c - orders a plan's actions so that the replay rule of SPEC §5
  * holds: capacity is added before load arrives (sized for the load at that
  * step), a migrating instance loads both reefs until it completes, capacity
- * is released after load leaves, and reef deletions come last. The order is
- * proved by simulation as it is built: every action is checked against the
- * simulated reefs before it is emitted. */
+ * is released after load leaves, a group member joins a reef only after its
+ * mates have left it, and reef deletions come last. The order is proved by
+ * simulation as it is built: every action is checked against the simulated
+ * reefs before it is emitted. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "solver.h"
 #include "timefmt.h"
 
@@ -314,15 +316,26 @@ static void window_bounds(const rp_fleet *f, size_t i, rp_action *a)
     rp_window_next(w, f->set.now, &a->not_before, &a->not_after);
 }
 
+/* How hard emit_arrivals pushes when no arrival can go as it should: not
+ * at all; past capacity (no size holds the reef at that step); past a group
+ * mate still in the destination. */
+enum { FORCE_NONE, FORCE_CAPACITY, FORCE_GROUP };
+
 /* Emits the migration or placement of pl if its destination can take it
  * now (growing it first when needed); returns false to retry later. */
-static bool try_arrival(sim *m, const rp_placement *pl, bool force)
+static bool try_arrival(sim *m, const rp_placement *pl, int force)
 {
     size_t i = (size_t)pl->inst;
     int to = pl->reef, from = m->reef[i];
-    if (!force && mate_in(m, i, to))
-        return false; /* wait until the group mate has left */
-    if (!grow_for(m, to, (int)i, pl->tier, &pl->ded) && !force)
+    if (mate_in(m, i, to)) {
+        if (force < FORCE_GROUP)
+            return false; /* wait until the group mate has left */
+        rp_log(RP_LOG_WARN,
+               "sequence: instance %s joins a group mate in reef %s: mates that trade reefs "
+               "have no safe order",
+               m->f->inst[i].id, m->p->reefs[to].name);
+    }
+    if (!grow_for(m, to, (int)i, pl->tier, &pl->ded) && force < FORCE_CAPACITY)
         return false;
     rp_action *a = new_action(m, from >= 0 ? RP_ACT_MIGRATE : RP_ACT_PLACE, to);
     a->inst = (int)i;
@@ -356,7 +369,11 @@ static void emit_arrivals(sim *m)
     for (size_t k = 0; k < p->nplace; k++)
         if (m->reef[p->place[k].inst] != p->place[k].reef)
             RP_VEC_PUSH(&pending, size_t, k);
-    bool force = false;
+    /* No progress: past capacity first, and past a group mate only when
+     * that is stuck too, since a forced arrival may free the mate to leave
+     * (the optimizer never lets mates trade reefs, so that last step is
+     * for plans made elsewhere). */
+    int force = FORCE_NONE;
     while (pending.len) {
         size_t kept = 0;
         for (size_t k = 0; k < pending.len; k++) {
@@ -364,7 +381,7 @@ static void emit_arrivals(sim *m)
             if (!try_arrival(m, &p->place[pk], force))
                 RP_VEC_AT(&pending, size_t, kept++) = pk;
         }
-        force = kept == pending.len; /* no progress: emit the rest as they are */
+        force = kept < pending.len ? FORCE_NONE : force + 1;
         pending.len = kept;
     }
     rp_vec_free(&pending);

@@ -65,8 +65,12 @@ char *rp_solver_infeasible(const rp_solver *s);
 double rp_solver_objective(const rp_solver *s);
 
 /* Orders the actions that take the fleet from its current placement to the
- * plan's target so that the replay rule of SPEC §5 holds at every step;
- * max_concurrent bounds migrations per reef in one wave. */
+ * plan's target so that the replay rule of SPEC §5 and rule 7 hold at every
+ * step; max_concurrent bounds migrations per reef in one wave. A target no
+ * order reaches safely (load that can only move around a cycle of full
+ * reefs; group mates that trade reefs, which the optimizer never plans)
+ * still gets every action, capacity given up before groups, the latter
+ * logged as a warning. */
 void rp_plan_sequence(const rp_fleet *f, rp_plan *p, int max_concurrent);
 
 /* Replaces every profile by its peak (the time-unaware baseline that

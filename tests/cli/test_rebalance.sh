@@ -41,6 +41,8 @@ cat > "$tmp/props.jq" <<'JQ'
 def st($r): $state[$r] // "active";
 def lm: if . == "" then null elif length == 10 then (. + "T00:00:00Z" | fromdateiso8601)
         else fromdateiso8601 end;
+($I | map(select(.group != "")) | group_by(.group)
+ | map({key: .[0].group, value: map({id: .instance_id, reef})}) | from_entries) as $G |
 [$I[] | . as $i | $P[$i.instance_id] as $pl | $U[$i.instance_id] as $un |
   ($i.reef != "" and st($i.reef) == "broken") as $broken |
   ($i.last_moved | lm) as $lm |
@@ -64,6 +66,9 @@ def lm: if . == "" then null elif length == 10 then (. + "T00:00:00Z" | fromdate
     | select($s == "broken" or (($s == "draining" or $s == "closed") and .pl.reef != .i.reef))
     | "\($id): placed in \($s) reef \(.pl.reef) (was in '\(.i.reef)')" ),
   ( select(.broken and .pl != null and .pl.reef == .i.reef) | "\($id): left in broken reef" ),
+  ( select(.moved and .i.group != "") | .i.group as $g | .pl.reef as $to
+    | $G[$g][] | select(.id != $id and .reef == $to)
+    | "\($id): moves into \($to), where \(.id) of its group \($g) starts (mates cannot trade reefs)" ),
   ( select(.pl != null and st(.pl.reef) == "draining" and $D[$id] == null)
     | "\($id): stays in draining reef \(.pl.reef) but is not deferred" ),
   ( select($K < 0 and $D[$id] == "move budget") | "\($id): deferred for 'move budget' with no budget" )
@@ -277,6 +282,19 @@ REEFPLAN_LOG=info "$bin" rebalance "$tmp/s2-500" -o "$tmp/lnsd.json" 2>"$tmp/err
 if grep -q "large-neighbourhood MIP steps: 0," "$tmp/err0" &&
    grep -q "large-neighbourhood MIP steps: [1-9]" "$tmp/errd"; then ok "--lns-steps 0 turns the steps off"
 else bad "--lns-steps 0: $(grep -h large-neighbourhood "$tmp/err0" "$tmp/errd" | tr '\n' ';')"; fi
+
+# HA group mates never trade reefs: no order of their migrations keeps them
+# in distinct reefs at every step (rule 7 after the first). On this fleet
+# with --peak-profiles a large-neighbourhood MIP step once swapped i-00035
+# and i-00106 between wus2-01 and wus2-02. The plan must pass verify whole:
+# its peak_utilization is of the real profiles, not the flattened ones.
+gen g11-120 --instances 120 --seed 11 --slots 24 --states on
+"$bin" rebalance "$tmp/g11-120" --peak-profiles -o "$tmp/g11.json" 2>/dev/null \
+  || bad "g11-120 --peak-profiles: rebalance failed"
+v=$("$bin" verify "$tmp/g11-120" "$tmp/g11.json" 2>&1 | grep -v "^plan valid")
+[ -z "$v" ] && ok "g11-120 --peak-profiles: valid, group mates apart at every step" \
+  || bad "g11-120 --peak-profiles: $(head -3 <<<"$v" | tr '\n' ';')"
+props "g11-120 --peak-profiles" "$tmp/g11-120" "$tmp/g11.json" 40
 
 # The reef tier MIPs at the end of the search: after a short search (100
 # iterations) on this 200-instance fleet, some reef's tiers and sizes by

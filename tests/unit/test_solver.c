@@ -476,6 +476,104 @@ START_TEST(group_members_in_distinct_reefs)
 }
 END_TEST
 
+#define GROUP_REEF(name) REEF(name, "active", "GP_Gen5_4")
+#define THREE_GROUP_REEFS                                                                          \
+    "[" GROUP_REEF("wus2-01") ", " GROUP_REEF("wus2-02") ", " GROUP_REEF("wus2-03") "]"
+
+/* Each group member shares a GP_Gen5_4 reef with a pinned instance that
+ * peaks at the same hours; with the member of the next reef in its place
+ * (peaks apart, 1.6 vCores at most), every pool would drop to GP_Gen5_2 for
+ * far more than the moves cost. But mates that trade reefs, two or around
+ * a cycle, have no order of migrations that keeps them apart at every step
+ * (the first puts two of them in one reef), so the members stay; solve()
+ * checks every step of the plan with rp_verify. */
+START_TEST(group_mates_never_trade_reefs)
+{
+    const tinst in[] = {
+        {"a", "wus2-01", "sss", NULL, "ha-1", 0.1, 1.5, 0, 12, 0, 0},
+        {"pa", "wus2-01", "sss", "true", NULL, 0.1, 1.5, 0, 12, 0, 0},
+        {"b", "wus2-02", "sss", NULL, "ha-1", 0.1, 1.5, 12, 24, 0, 0},
+        {"pb", "wus2-02", "sss", "true", NULL, 0.1, 1.5, 12, 24, 0, 0},
+    };
+    tfleet t = make_fleet(-1, "[" GROUP_REEF("wus2-01") ", " GROUP_REEF("wus2-02") "]", in, 4);
+    rp_plan *p = solve(t.f, 1);
+    ck_assert_str_eq(reef_of(t.f, p, "a"), "wus2-01");
+    ck_assert_str_eq(reef_of(t.f, p, "b"), "wus2-02");
+    ck_assert_uint_eq(count_actions(p, RP_ACT_MIGRATE), 0);
+    rp_plan_free(p);
+    free_fleet(&t);
+}
+END_TEST
+
+/* The same around three reefs (peaks in thirds of the day): a rotation
+ * a -> wus2-02 -> b -> wus2-03 -> c -> wus2-01 would be cheapest. */
+START_TEST(group_mates_never_rotate_reefs)
+{
+    const tinst in[] = {
+        {"a", "wus2-01", "sss", NULL, "ha-1", 0.1, 1.5, 0, 8, 0, 0},
+        {"pa", "wus2-01", "sss", "true", NULL, 0.1, 1.5, 0, 8, 0, 0},
+        {"b", "wus2-02", "sss", NULL, "ha-1", 0.1, 1.5, 8, 16, 0, 0},
+        {"pb", "wus2-02", "sss", "true", NULL, 0.1, 1.5, 8, 16, 0, 0},
+        {"c", "wus2-03", "sss", NULL, "ha-1", 0.1, 1.5, 16, 24, 0, 0},
+        {"pc", "wus2-03", "sss", "true", NULL, 0.1, 1.5, 16, 24, 0, 0},
+    };
+    tfleet t = make_fleet(-1, THREE_GROUP_REEFS, in, 6);
+    rp_plan *p = solve(t.f, 1);
+    ck_assert_str_eq(reef_of(t.f, p, "a"), "wus2-01");
+    ck_assert_str_eq(reef_of(t.f, p, "b"), "wus2-02");
+    ck_assert_str_eq(reef_of(t.f, p, "c"), "wus2-03");
+    ck_assert_uint_eq(count_actions(p, RP_ACT_MIGRATE), 0);
+    rp_plan_free(p);
+    free_fleet(&t);
+}
+END_TEST
+
+#define FULL_REEF(name) REEF(name, "active", "GP_Gen5_80")
+#define THREE_FULL_REEFS                                                                           \
+    "[" FULL_REEF("wus2-01") ", " FULL_REEF("wus2-02") ", " FULL_REEF("wus2-03") "]"
+
+/* A target, made by hand, that no order reaches safely: x joins its mate
+ * y's reef, y goes where z is and z where x is, every reef at the largest
+ * pool and every instance at 45 vCores, so no two fit in one. Nothing can
+ * go as it should; capacity gives way first, and x still waits for y to
+ * leave, so the group stays apart. */
+START_TEST(sequence_forces_capacity_before_groups)
+{
+    const tinst in[] = {
+        {"x", "wus2-01", "sss", NULL, "ha-1", 45, 45, 0, 24, 0, 0},
+        {"y", "wus2-02", "sss", NULL, "ha-1", 45, 45, 0, 24, 0, 0},
+        {"z", "wus2-03", "sss", NULL, NULL, 45, 45, 0, 24, 0, 0},
+    };
+    tfleet t = make_fleet(-1, THREE_FULL_REEFS, in, 3);
+    const rp_fleet *f = t.f;
+    rp_plan *p = rp_plan_new();
+    p->nreefs = f->nreefs;
+    p->reefs = rp_xcalloc(f->nreefs, sizeof *p->reefs);
+    for (size_t r = 0; r < f->nreefs; r++)
+        p->reefs[r] = (rp_plan_reef){.name = rp_xstrdup(f->reefs[r].name),
+                                     .region = f->reefs[r].region,
+                                     .template_idx = f->reefs[r].template_idx,
+                                     .fleet_reef = (int)r,
+                                     .pool = f->reefs[r].pool,
+                                     .nodes = f->reefs[r].nodes};
+    p->nplace = f->ninst;
+    p->place = rp_xcalloc(f->ninst, sizeof *p->place);
+    for (size_t i = 0; i < f->ninst; i++)
+        p->place[i] =
+            (rp_placement){.inst = (int)i, .reef = (f->inst[i].reef + 1) % 3, .ded = {-1, 0, 0}};
+    rp_plan_sequence(f, p, 4);
+    ck_assert_uint_eq(p->nact, 3);
+    ck_assert_str_eq(f->inst[p->act[2].inst].id, "x");
+    rp_verify_report rep;
+    ck_assert_uint_gt(rp_verify(f, p, &rep), 0); /* capacity, at least */
+    for (size_t k = 0; k < rep.nmsgs; k++)
+        ck_assert_msg(!strstr(rep.msgs[k], "rule 7"), "%s", rep.msgs[k]);
+    rp_verify_report_free(&rep);
+    rp_plan_free(p);
+    free_fleet(&t);
+}
+END_TEST
+
 /* 1000 vCores, 10000 cores and 100000 GiB: more than any pool, single
  * database or node pool (1000 x Standard_D8s_v5 = 29710 GiB). */
 START_TEST(too_big_instance_is_unplaced_with_a_reason)
@@ -675,6 +773,9 @@ int main(void)
     tcase_add_test(tc, pinned_instance_stays);
     tcase_add_test(tc, both_pinned_nothing_moves);
     tcase_add_test(tc, group_members_in_distinct_reefs);
+    tcase_add_test(tc, group_mates_never_trade_reefs);
+    tcase_add_test(tc, group_mates_never_rotate_reefs);
+    tcase_add_test(tc, sequence_forces_capacity_before_groups);
     tcase_add_test(tc, too_big_instance_is_unplaced_with_a_reason);
     tcase_add_test(tc, same_seed_same_plan);
     tcase_add_test(tc, time_limit_is_reported);
