@@ -127,7 +127,12 @@ static int *separate_groups(rp_solver *s, size_t *n)
     *n = 0;
     for (size_t i = 0; i < f->ninst; i++) {
         int g = f->inst[i].group, r = s->at[i];
-        if (g < 0 || r < 0 || !s->movable[i] || rp__group_ok(s, i, r))
+        if (g < 0 || r < 0 || !s->movable[i])
+            continue;
+        bool shared = false;
+        for (int k = 0; k < s->group_size[g] && !shared; k++)
+            shared = (size_t)s->group_members[g][k] != i && s->at[s->group_members[g][k]] == r;
+        if (!shared)
             continue;
         if (s->budget >= 0 && (int)*n >= s->budget)
             break;

@@ -359,6 +359,17 @@ if [ "$(jq -c '[.placements[] | select(.instance_id == "i-1" or .instance_id == 
    "$bin" verify "$tmp/group" "$tmp/group.json" >/dev/null 2>&1; then
   ok "group members that share a reef at the start are separated"
 else bad "group: $(cat "$tmp/group.sum")"; fi
+# The same on a fleet too big for the exact step (100 instances): two
+# unpinned instances of one reef join a group; a budget of 1 separates them.
+gen g100 --instances 100 --seed 3 --slots 24 --states off --regions 1
+awk -F, -v OFS=, 'NR == 2 { r = $4 } NR > 1 && $4 == r && $8 == "false" && k < 2 { $9 = "zz"; $10 = ""; k++ } 1' \
+  "$tmp/g100/instances.csv" > "$tmp/g100.csv" && mv "$tmp/g100.csv" "$tmp/g100/instances.csv"
+"$bin" rebalance "$tmp/g100" --move-budget 1 -o "$tmp/g100.json" 2>/dev/null
+if [ "$(jq '.placements | length' "$tmp/g100.json")" = 100 ] &&
+   [ "$(jq '.summary.moves' "$tmp/g100.json")" = 1 ] &&
+   "$bin" verify "$tmp/g100" "$tmp/g100.json" >/dev/null 2>&1; then
+  ok "group mates sharing a reef: one move separates them (100 instances, budget 1)"
+else bad "g100: $(jq -c .summary "$tmp/g100.json" 2>&1)"; fi
 # max_reefs 2 and wus2-01 draining but kept open by the pinned i-1: no new
 # reef. i-2 (group g1, whose i-3 is in wus2-02) has nowhere to go and stays,
 # deferred with that reason, not the budget's.
