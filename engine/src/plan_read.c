@@ -246,8 +246,10 @@ static int read_reef_identity(rd *r, json_t *o, const char *jp, rp_plan_reef *pr
         rp_reef_state want =
             pr->fleet_reef >= 0 ? r->f->reefs[pr->fleet_reef].state : RP_REEF_ACTIVE;
         join(kp, sizeof kp, jp, "state");
+        char ex[72];
         if (rc == 0 && strcmp(s, rp_reef_state_names[want]) != 0)
-            rc = fail(r, kp, RP_EINVALID, "reef '%s' is %s", pr->name, rp_reef_state_names[want]);
+            rc = fail(r, kp, RP_EINVALID, "reef '%s' is %s in the fleet, got '%s'", pr->name,
+                      rp_reef_state_names[want], rp_error_excerpt(s, ex));
         if (rc)
             return rc;
     }
@@ -614,7 +616,7 @@ static int read_action(rd *r, json_t *o, const char *jp, rp_action *a)
     a->type = (rp_action_type)t;
     rc = check_keys(r, o, jp, action_keys(a->type));
     rc = rc ? rc : read_depends(r, o, jp, a);
-    rc = rc ? rc : get_int(r, o, jp, "wave", 0, 100000000, &a->wave);
+    rc = rc ? rc : get_int(r, o, jp, "wave", 1, 100000000, &a->wave);
     return rc ? rc : read_action_body(r, o, jp, a);
 }
 
@@ -652,6 +654,11 @@ static int read_header(rd *r, json_t *root)
     rc = rc ? rc : get_str(r, root, "", "fleet_fingerprint", &fp);
     if (rc)
         return rc;
+    if (strcmp(kind, "rebalance") != 0) {
+        char ex[72];
+        return fail(r, "kind", RP_EINVALID, "want \"rebalance\", got '%s'",
+                    rp_error_excerpt(kind, ex));
+    }
     free(r->p->kind);
     r->p->kind = rp_xstrdup(kind);
     bool ok =

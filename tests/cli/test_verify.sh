@@ -93,6 +93,19 @@ sed 's/"instance_id": "i-4", "reef"/"instance_id": "i-44", "reef"/' "$p" > "$tin
 out=$("$bin" verify "$tiny" "$tiny/unknown.json" 2>"$tmp/err"); rc=$?
 if [ "$rc" = 2 ] && [ -z "$out" ] && grep -q "unknown.json:[0-9]*:[0-9]*: error: placements\[3\].instance_id: unknown instance 'i-44'" "$tmp/err"; then
   ok "unknown instance"; else bad "unknown instance: exit $rc: $out $(cat "$tmp/err")"; fi
+# A plan of another kind, an action in wave 0 (waves count from 1), a reef
+# whose state is not the fleet's.
+sed 's/"kind": "rebalance"/"kind": "garbage"/' "$p" > "$tiny/kind.json"
+sed '0,/"wave": 1/s//"wave": 0/' "$p" > "$tiny/wave.json"
+sed 's/"name": "wus2-01", "region": "westus2",/&  "state": "draining",/' "$p" > "$tiny/state.json"
+for c in 'kind.json:[0-9]*:[0-9]*: error: kind: want "rebalance", got '"'"'garbage'"'"'$' \
+         'wave.json:[0-9]*:[0-9]*: error: actions\[0\]\.wave: .*' \
+         'state.json:[0-9]*:[0-9]*: error: reefs\[0\]\.state: reef '"'"'wus2-01'"'"' is active in the fleet, got '"'"'draining'"'"'$'; do
+  f=${c%%:*}
+  out=$("$bin" verify "$tiny" "$tiny/$f" 2>"$tmp/err"); rc=$?
+  if [ "$rc" = 2 ] && [ -z "$out" ] && grep -q "$c" "$tmp/err"; then ok "bad $f refused"
+  else bad "bad $f: exit $rc: $out $(cat "$tmp/err")"; fi
+done
 out=$("$bin" verify "$tiny" "$tmp/nope.json" 2>"$tmp/err"); rc=$?
 [ "$rc" = 2 ] && [ -z "$out" ] && ok "missing plan file" || bad "missing plan file: exit $rc"
 out=$("$bin" verify "$tiny" 2>"$tmp/err"); rc=$?

@@ -283,7 +283,7 @@ START_TEST(read_errors_are_located)
     READ_ERROR("\"name\": \"wus2-02\"", "\"name\": \"wus2-07\"",
                "bad.json:17:11: reefs: fleet reef 'wus2-02' is missing");
     READ_ERROR("\"wave\": 2", "\"wave\": -2",
-               "bad.json:165:12: actions[4].wave: must be an integer in [0, 100000000], got -2");
+               "bad.json:165:12: actions[4].wave: must be an integer in [1, 100000000], got -2");
     READ_ERROR("\"version\": 1", "\"version\": 2",
                "bad.json:2:13: version: must be an integer in [1, 1], got 2");
 }
