@@ -81,9 +81,14 @@ static void check_counts(const rp_fleet *f, int r, const rp_reef_use *u, rp_vec 
     if (u->n_shared[RP_TIER_DB] > p->max_dbs)
         push_over(over, (rp_audit_over){r, RP_RULE_MAX_DBS, -1, -1, 0, u->n_shared[RP_TIER_DB],
                                         p->max_dbs});
-    if (u->over_per_db[reef->pool] > 0)
-        push_over(over, (rp_audit_over){r, RP_RULE_PER_DB_MAX, RP_M_DB_COMPUTE, -1, 0,
-                                        u->over_per_db[reef->pool], p->per_db_max});
+    if (u->over_per_db[reef->pool] > 0) { /* the largest shared database's peak */
+        double pk = 0;
+        for (size_t i = 0; i < f->ninst; i++)
+            if (f->inst[i].reef == r && f->inst[i].tier[RP_TIER_DB] == RP_SHARED)
+                pk = fmax(pk, rp_fleet_peak(f, i, RP_M_DB_COMPUTE));
+        push_over(over, (rp_audit_over){r, RP_RULE_PER_DB_MAX, RP_M_DB_COMPUTE, -1, 0, pk,
+                                        p->per_db_max});
+    }
     double pods = (double)reef->nodes * t->max_pods_per_node;
     if (u->n_shared[RP_TIER_COMPUTE] > pods)
         push_over(over, (rp_audit_over){r, RP_RULE_PODS, -1, -1, 0, u->n_shared[RP_TIER_COMPUTE],

@@ -6,6 +6,7 @@
 #include "fleet.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <float.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -360,6 +361,10 @@ static int load_catalog(ctx *c)
         return rc;
     rp_fleet *f = c->f;
     f->catalog_path = rp_catalog_resolve(value, f->dir);
+    struct stat st;
+    if (stat(f->catalog_path, &st) == 0 && S_ISDIR(st.st_mode))
+        return rp_jdoc_error(c->doc, "catalog", c->err, RP_EIO, "cannot read '%s': %s",
+                             f->catalog_path, strerror(EISDIR));
     if (access(f->catalog_path, R_OK) != 0) {
         char raw[72];
         if (!strchr(value, '/') && !strstr(value, ".json"))

@@ -341,6 +341,14 @@ for c in "big-ded:instance i-3 keeps a dedicated db that no size holds (it is pi
     ok "$name: no feasible plan, exit 1, nothing written"
   else bad "$name: exit $rc, $(cat "$tmp/$name.err")"; fi
 done
+# check reports a database above its pool's per-database maximum by its
+# peak (5 vCores in GP_Gen5_4, whose per_db_max is 4), not by a count.
+edit perdb; sed -i '2s/,0.1,/,5,/' "$tmp/perdb/profiles.csv"
+pd=$("$bin" check "$tmp/perdb" --json 2>/dev/null |
+     jq -c '.over_capacity[] | select(.rule == "per_db_max") | [.reef, .value, .limit]')
+if [ "$pd" = '["wus2-01",5,4]' ] && "$bin" check "$tmp/perdb" 2>/dev/null | grep -q "wus2-01: per_db_max: 5 > 4"; then
+  ok "check: per_db_max reported by the database's peak"
+else bad "check per_db_max: '$pd'"; fi
 # The same i-3 unpinned: its database goes shared (a pool holds 30).
 edit big-free; cp "$tmp/big-ded/profiles.csv" "$tmp/big-free/"
 sed -i 's/^i-3,\(.*\),true,g1/i-3,\1,false,g1/' "$tmp/big-free/instances.csv"
