@@ -156,23 +156,13 @@ static bool try_model(rp_solver *s, const modelmap *m, const rp_mip_opts *mo, co
 }
 
 /* Do members of some group start in different reefs? */
-static bool mates_apart(const rp_fleet *f)
+static bool mates_apart(const rp_solver *s)
 {
-    int *first = rp_xmalloc((f->ngroups + 1) * sizeof(int));
-    for (size_t g = 0; g < f->ngroups; g++)
-        first[g] = -1;
-    bool apart = false;
-    for (size_t i = 0; i < f->ninst && !apart; i++) {
-        int g = f->inst[i].group, r = f->inst[i].reef;
-        if (g < 0 || r < 0)
-            continue;
-        if (first[g] < 0)
-            first[g] = r;
-        else
-            apart = first[g] != r;
-    }
-    free(first);
-    return apart;
+    for (size_t g = 0; g < s->f->ngroups; g++)
+        for (int k = 1; k < s->group_size[g]; k++)
+            if (s->orig[s->group_members[g][k]] != s->orig[s->group_members[g][0]])
+                return true;
+    return false;
 }
 
 void rp__exact_small(rp_solver *s)
@@ -203,7 +193,7 @@ void rp__exact_small(rp_solver *s)
      * out of the others' reefs, which also rules out chains a plan could
      * order (mip.h). */
     if (res.status == RP_MIP_OPTIMAL && m.complete && res.unplaced == 0 && res.left_draining == 0 &&
-        isfinite(res.bound) && !mates_apart(f))
+        isfinite(res.bound) && !mates_apart(s))
         s->lb = fmax(s->lb, fmin(res.bound, res.objective));
     rp_log(RP_LOG_INFO, "exact: MIP %s, objective %.2f, bound %.2f, %.2f s, %s",
            rp_mip_status_names[res.status], res.objective, res.bound, res.seconds,

@@ -591,6 +591,22 @@ int rp_fleet_load(const char *dir, rp_fleet **out, rp_error *err)
     return 0;
 }
 
+void rp_fleet_group_index(const rp_fleet *f, size_t **first, int **members)
+{
+    size_t *st = rp_xcalloc(f->ngroups + 2, sizeof(size_t));
+    int *mem = rp_xmalloc((f->ninst + 1) * sizeof(int));
+    for (size_t i = 0; i < f->ninst; i++)
+        if (f->inst[i].group >= 0)
+            st[f->inst[i].group + 2]++;
+    for (size_t g = 0; g < f->ngroups; g++)
+        st[g + 2] += st[g + 1];
+    for (size_t i = 0; i < f->ninst; i++)
+        if (f->inst[i].group >= 0)
+            mem[st[f->inst[i].group + 1]++] = (int)i;
+    *first = st;
+    *members = mem;
+}
+
 void rp_fleet_free(rp_fleet *f)
 {
     if (!f)

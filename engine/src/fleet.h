@@ -142,6 +142,11 @@ int rp_fleet_find_region(const rp_fleet *f, const char *name);
 int rp_fleet_find_plan(const rp_fleet *f, const char *name);
 int rp_fleet_find_group(const rp_fleet *f, const char *name);
 
+/* The members of each group, in instance order: group g's are
+ * (*members)[(*first)[g] .. (*first)[g + 1]). Both arrays are the caller's
+ * to free. */
+void rp_fleet_group_index(const rp_fleet *f, size_t **first, int **members);
+
 /* Recomputes f->peak from f->prof. */
 void rp_fleet_compute_peaks(rp_fleet *f);
 

@@ -672,23 +672,6 @@ int rp__mip_check_opts(const rp_fleet *f, const rp_mip_opts *o, rp_error *err)
     return rc;
 }
 
-static void build_groups(rp__mip *m)
-{
-    const rp_fleet *f = m->f;
-    m->gstart = rp_xcalloc(f->ngroups + 2, sizeof(size_t));
-    m->gmem = rp_xmalloc((f->ninst + 1) * sizeof(int));
-    for (size_t i = 0; i < f->ninst; i++)
-        if (f->inst[i].group >= 0)
-            m->gstart[f->inst[i].group + 1]++;
-    for (size_t g = 0; g < f->ngroups; g++)
-        m->gstart[g + 1] += m->gstart[g];
-    size_t *fill = rp_xcalloc(f->ngroups + 1, sizeof(size_t));
-    for (size_t i = 0; i < f->ninst; i++)
-        if (f->inst[i].group >= 0)
-            m->gmem[m->gstart[f->inst[i].group] + fill[f->inst[i].group]++] = (int)i;
-    free(fill);
-}
-
 static void setup(rp__mip *m, const rp_fleet *f, const rp_mip_opts *o)
 {
     m->f = f;
@@ -720,7 +703,7 @@ static void setup(rp__mip *m, const rp_fleet *f, const rp_mip_opts *o)
     for (size_t k = 0; o->free_inst && k < o->nfree; k++)
         m->is_free[o->free_inst[k]] = true;
     m->budget = o->move_budget >= -1 ? o->move_budget : f->set.move_budget;
-    build_groups(m);
+    rp_fleet_group_index(f, &m->gstart, &m->gmem);
 }
 
 int rp__mip_build(rp__mip *m, const rp_fleet *f, const rp_mip_opts *o, rp_error *err)

@@ -126,13 +126,7 @@ static int *separate_groups(rp_solver *s, size_t *n)
     int *out = rp_xmalloc((f->ninst + 1) * sizeof(int));
     *n = 0;
     for (size_t i = 0; i < f->ninst; i++) {
-        int g = f->inst[i].group, r = s->at[i];
-        if (g < 0 || r < 0 || !s->movable[i])
-            continue;
-        bool shared = false;
-        for (int k = 0; k < s->group_size[g] && !shared; k++)
-            shared = (size_t)s->group_members[g][k] != i && s->at[s->group_members[g][k]] == r;
-        if (!shared)
+        if (s->at[i] < 0 || !s->movable[i] || rp__mate_at(s, i, s->at[i]) < 0)
             continue;
         if (s->budget >= 0 && (int)*n >= s->budget)
             break;

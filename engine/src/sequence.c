@@ -28,7 +28,8 @@ typedef struct sim {
     int *wave_migr;  /* per (reef, wave) count, grown on demand: index reef*maxw+w */
     int maxw;
     int k_conc;
-    int *gfirst, *gmem; /* group g's instances: gmem[gfirst[g] .. gfirst[g+1]) */
+    size_t *gfirst; /* group g's instances: gmem[gfirst[g] .. gfirst[g+1]) */
+    int *gmem;
 } sim;
 
 /* Is a group mate of instance i in reef r now? */
@@ -37,29 +38,10 @@ static bool mate_in(const sim *m, size_t i, int r)
     int g = m->f->inst[i].group;
     if (g < 0)
         return false;
-    for (int k = m->gfirst[g]; k < m->gfirst[g + 1]; k++)
+    for (size_t k = m->gfirst[g]; k < m->gfirst[g + 1]; k++)
         if ((size_t)m->gmem[k] != i && m->reef[m->gmem[k]] == r)
             return true;
     return false;
-}
-
-static void build_groups(sim *m)
-{
-    const rp_fleet *f = m->f;
-    m->gfirst = rp_xcalloc(f->ngroups + 2, sizeof(int));
-    m->gmem = rp_xcalloc(f->ninst + 1, sizeof(int));
-    for (size_t i = 0; i < f->ninst; i++)
-        if (f->inst[i].group >= 0)
-            m->gfirst[f->inst[i].group + 1]++;
-    for (size_t g = 0; g < f->ngroups; g++)
-        m->gfirst[g + 1] += m->gfirst[g];
-    int *fill = rp_xcalloc(f->ngroups + 1, sizeof(int));
-    for (size_t i = 0; i < f->ninst; i++) {
-        int g = f->inst[i].group;
-        if (g >= 0)
-            m->gmem[m->gfirst[g] + fill[g]++] = (int)i;
-    }
-    free(fill);
 }
 
 static bool usable(const sim *m, int r)
@@ -206,7 +188,7 @@ static void sim_init(sim *m, const rp_fleet *f, rp_plan *p, int k_conc)
     m->reef = rp_xmalloc(ni * sizeof(int));
     m->tier = rp_xcalloc(ni, sizeof *m->tier);
     m->ded = rp_xcalloc(ni, sizeof *m->ded);
-    build_groups(m);
+    rp_fleet_group_index(m->f, &m->gfirst, &m->gmem);
     for (size_t r = 0; r < p->nreefs; r++) {
         rp_use_init(&m->use[r], f);
         int fr = p->reefs[r].fleet_reef;

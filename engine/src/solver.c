@@ -234,17 +234,28 @@ double rp__inst_cost(const rp_solver *s, size_t i, int reef, const uint8_t tier[
     return changes * f->set.tier_change_cost;
 }
 
+int rp__mate_at(const rp_solver *s, size_t i, int reef)
+{
+    int g = s->f->inst[i].group;
+    for (int k = 0; g >= 0 && k < s->group_size[g]; k++) {
+        int j = s->group_members[g][k];
+        if ((size_t)j != i && s->at[j] == reef)
+            return j;
+    }
+    return -1;
+}
+
 bool rp__group_ok(const rp_solver *s, size_t i, int reef)
 {
     int g = s->f->inst[i].group;
     if (g < 0)
         return true;
+    if (rp__mate_at(s, i, reef) >= 0)
+        return false;
     for (int k = 0; k < s->group_size[g]; k++) {
         int j = s->group_members[g][k];
         if ((size_t)j == i)
             continue;
-        if (s->at[j] == reef)
-            return false;
         /* A reef a group mate is leaving: entering it would need the mate
          * to leave first, and two mates trading reefs cannot be ordered so
          * that they are apart at every step. */
@@ -490,11 +501,12 @@ void rp__apply_choice(rp_solver *s, size_t i, const choice *c)
 
 /* ---- set-up ------------------------------------------------------------ */
 
-/* Reefs of region g that stay open whatever the plan: all but broken ones
- * (emptied, then deleted) and draining ones the budget can empty. A
+/* Per region, the reefs that stay open whatever the plan: all but broken
+ * ones (emptied, then deleted) and draining ones the budget can empty. A
  * draining reef stays open when it holds an instance that cannot move, or
- * when the budget cannot move every instance out of the draining reefs. */
-static int region_of_reef_count(const rp_fleet *f, int g, int budget)
+ * when the budget cannot move every instance out of the draining reefs.
+ * The caller frees the array. */
+static int *reefs_kept_open(const rp_fleet *f, int budget)
 {
     bool *keeps = rp_xcalloc(f->nreefs + 1, sizeof(bool));
     long movable = 0;
@@ -508,12 +520,11 @@ static int region_of_reef_count(const rp_fleet *f, int g, int budget)
             movable++;
     }
     bool budget_short = budget >= 0 && movable > budget;
-    int n = 0;
+    int *n = rp_xcalloc(f->nregions + 1, sizeof(int));
     for (size_t k = 0; k < f->nreefs; k++) {
         rp_reef_state st = f->reefs[k].state;
-        if (f->reefs[k].region == g && st != RP_REEF_BROKEN &&
-            (st != RP_REEF_DRAINING || keeps[k] || budget_short))
-            n++;
+        if (st != RP_REEF_BROKEN && (st != RP_REEF_DRAINING || keeps[k] || budget_short))
+            n[f->reefs[k].region]++;
     }
     free(keeps);
     return n;
@@ -531,8 +542,9 @@ static void build_reefs(rp_solver *s)
                    .tmpl = f->reefs[k].template_idx, .state = f->reefs[k].state};
         RP_VEC_PUSH(&v, sreef, x);
     }
+    int *kept = reefs_kept_open(f, s->budget);
     for (size_t g = 0; g < f->nregions; g++) {
-        int room = f->regions[g].max_reefs - region_of_reef_count(f, (int)g, s->budget);
+        int room = f->regions[g].max_reefs - kept[g];
         size_t in_region = 0;
         for (size_t i = 0; i < f->ninst; i++)
             in_region += f->inst[i].region == (int)g;
@@ -544,6 +556,7 @@ static void build_reefs(rp_solver *s)
             RP_VEC_PUSH(&v, sreef, x);
         }
     }
+    free(kept);
     s->r = v.data;
     s->nr = (int)v.len;
     s->region_reefs = rp_xcalloc(f->nregions, sizeof(int *));
@@ -704,15 +717,12 @@ char *rp_solver_infeasible(const rp_solver *s)
                                 f->inst[i].pinned ? " (it is pinned)" : "");
     }
     for (size_t i = 0; i < f->ninst; i++) {
-        int g = f->inst[i].group;
-        for (int k = 0; g >= 0 && k < s->group_size[g]; k++) {
-            int j = s->group_members[g][k];
-            if ((size_t)j > i && s->at[j] >= 0 && s->at[j] == s->at[i])
-                return rp_xasprintf("instances %s and %s of group '%s' share reef %s, and no "
-                                    "move within the rules separates them",
-                                    f->inst[i].id, f->inst[j].id, f->groups[g],
-                                    reef_name(s, s->at[i]));
-        }
+        int j = s->at[i] >= 0 ? rp__mate_at(s, i, s->at[i]) : -1;
+        if (j >= 0)
+            return rp_xasprintf("instances %s and %s of group '%s' share reef %s, and no "
+                                "move within the rules separates them",
+                                f->inst[i].id, f->inst[j].id, f->groups[f->inst[i].group],
+                                reef_name(s, s->at[i]));
     }
     for (size_t g = 0; g < f->nregions; g++) {
         int open = 0;

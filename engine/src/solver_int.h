@@ -129,6 +129,8 @@ void rp__refresh(rp_solver *s, int r);
 bool rp__is_move(const rp_solver *s, size_t i, int reef);
 bool rp__counts_in_budget(const rp_solver *s, size_t i, int reef);
 double rp__inst_cost(const rp_solver *s, size_t i, int reef, const uint8_t tier[RP_NTIERS]);
+/* A group mate of i in reef (its instance index), or -1. */
+int rp__mate_at(const rp_solver *s, size_t i, int reef);
 bool rp__group_ok(const rp_solver *s, size_t i, int reef);
 bool rp__ded_sizes(const rp_solver *s, size_t i, int tmpl, const uint8_t tier[RP_NTIERS],
                    rp_ded *d);
