@@ -3,8 +3,9 @@
 # size, generates a fleet, exports its full MIP (`reefplan export --lp`), and
 # runs `reefplan rebalance`, glpsol (GLPK) and cbc (COIN-OR) one after the
 # other with the same time limit. Reports each one's objective (the exported
-# LP's objective is rebalance's objective, constants included), the lower
-# bound, the gap and the wall time.
+# LP's objective is rebalance's objective, constants included), rebalance's
+# lower bound, glpsol's and cbc's best bounds when they stop, and the wall
+# times.
 #
 #   bash bench/mip/run.sh [options]
 #
@@ -12,6 +13,9 @@
 #                     the MIP solvers find solutions, then the sizes of the
 #                     fleet benchmark)
 #   --slots S         slots per week of the generated fleets (default 24)
+#   --regions R       regions of the generated fleets, 1..3 (default 3);
+#                     with --move-budget 0 regions do not interact, so one
+#                     region is a part of the problem the solvers may prove
 #   --time-limit T    seconds for each solver (default 60)
 #   --move-budget K   rebalance and export with this move budget instead of
 #                     the fleet's own (0: no instance changes reef except
@@ -31,7 +35,7 @@
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
-sizes="200 1000 10000 100000" slots=24 tl=60 max_mb=2000 budget=()
+sizes="200 1000 10000 100000" slots=24 regions=3 tl=60 max_mb=2000 budget=()
 scratch=/tmp/reefplan-bench/mip out=$root/bench/RESULTS-mip.md bin=$root/build/reefplan
 cmdline="bash bench/mip/run.sh${*:+ $*}"
 die() { echo "bench/mip/run.sh: $*" >&2; exit 2; }
@@ -39,6 +43,7 @@ while [ $# -gt 0 ]; do
   case $1 in
     --sizes) sizes=${2:?}; shift ;;
     --slots) slots=${2:?}; shift ;;
+    --regions) regions=${2:?}; shift ;;
     --time-limit) tl=${2:?}; shift ;;
     --move-budget) budget=(--move-budget "${2:?}"); shift ;;
     --max-lp-mb) max_mb=${2:?}; shift ;;
@@ -77,6 +82,29 @@ glpsol_obj() {
 }
 glpsol_status() { sed -n 's/^Status: *//p' "$1" 2>/dev/null | head -1; }
 
+# glpsol's best bound from its log (the last "mip = X >= BOUND" line), or
+# its LP relaxation's optimum when the search ended before a bound line;
+# "none" when it did not solve the LP.
+glpsol_bound() {
+  local b
+  b=$(sed -n 's/.*mip = .*>= *\([-0-9.eE+]*\) .*/\1/p' "$1" | tail -1)
+  if [ -z "$b" ] && grep -q '^OPTIMAL LP SOLUTION FOUND' "$1"; then
+    b=$(sed -n 's/^.*obj = *\([-0-9.eE+]*\).*/\1/p' "$1" | tail -1)
+  fi
+  [ -n "$b" ] && awk -v b="$b" 'BEGIN { printf "%.2f", b }' || echo none
+}
+
+# cbc's best bound from its log: "Lower bound:", or its objective when it
+# proved the optimum.
+cbc_bound() {
+  local b
+  b=$(sed -n 's/^Lower bound: *\([-0-9.eE+]*\).*/\1/p' "$1" | tail -1)
+  if [ -z "$b" ] && grep -q '^Result - Optimal solution found' "$1"; then
+    b=$(sed -n 's/^Objective value: *\([-0-9.eE+]*\).*/\1/p' "$1" | tail -1)
+  fi
+  [ -n "$b" ] && awk -v b="$b" 'BEGIN { printf "%.2f", b }' || echo none
+}
+
 # cbc's best integer objective from its solution file, or "none".
 cbc_obj() {
   local sol=$1
@@ -88,11 +116,14 @@ cbc_obj() {
 }
 
 rows=() first_mb='' first_n=''
+rtag=''
+[ "$regions" = 3 ] || rtag=-r$regions
 for n in $sizes; do
-  d=$scratch/fleet-$n-$slots lp=$scratch/fleet-$n-$slots${budget[1]:+-budget-${budget[1]}}.lp
+  d=$scratch/fleet-$n-$slots${rtag}
+  lp=$d${budget[1]:+-budget-${budget[1]}}.lp
   if [ ! -f "$d/fleet.json" ]; then
-    log "generate --instances $n --slots $slots"
-    "$bin" generate --instances "$n" --seed 7 --slots "$slots" -o "$d" >/dev/null 2>"$scratch/gen-$n.err" ||
+    log "generate --instances $n --slots $slots --regions $regions"
+    "$bin" generate --instances "$n" --seed 7 --slots "$slots" --regions "$regions" -o "$d" >/dev/null 2>"$scratch/gen-$n.err" ||
       die "generate failed: $(tail -1 "$scratch/gen-$n.err")"
   fi
   log "rebalance $n (limit ${tl}s)"
@@ -103,6 +134,16 @@ for n in $sizes; do
   # draining reef: in the plan, those deferred for the move budget.
   r_def=$(jq '[.deferred[] | select(.reason == "move budget")] | length' "$scratch/plan-$n.json")
   r_lp=$(awk -v o="$r_num" -v k="$r_def" 'BEGIN { printf "%.2f", o + 1e5 * k }')
+  # The bound in LP terms adds the penalty of the fewest movable instances
+  # any plan leaves there: those the plan moved out of draining reefs and
+  # those it left (for the budget, or with no reef to take them), less the
+  # move budget.
+  drain=$(jq -c '[.reefs[] | select(.state == "draining") | .name]' "$d/fleet.json")
+  r_out=$(jq --argjson dr "$drain" '[.actions[] | select(.type == "migrate" and (.from_reef as $r | $dr | index($r)))] | length' "$scratch/plan-$n.json")
+  r_left=$(jq '[.deferred[] | select(.reason == "move budget" or .reason == "no reef can take it")] | length' "$scratch/plan-$n.json")
+  r_b=${budget[1]:-$(jq .settings.move_budget "$d/fleet.json")}
+  r_lblp=$(awk -v lb="$r_lb" -v m="$((r_out + r_left))" -v b="$r_b" \
+    'BEGIN { k = b < 0 ? 0 : m - b; if (k < 0) k = 0; printf "%.2f", lb + 1e5 * k }')
   if "$bin" verify "$d" "$scratch/plan-$n.json" >"$scratch/verify-$n.out" 2>&1; then r_ok=yes; else r_ok=NO; fi
   # The same with large-neighbourhood MIP steps uncapped (--lns: 2% of the
   # iterations; the default caps them at 300, fewer above 24 slots).
@@ -119,7 +160,7 @@ for n in $sizes; do
   fi
   if [ -n "$est" ] && [ "$est" -gt "$max_mb" ]; then
     log "$n: LP of about $est MB exceeds --max-lp-mb $max_mb; glpsol and cbc not run"
-    rows+=("| $n | $(wall "reb-$n") | $r_obj | $r_lb | $r_ok | $l_obj | $r_lp | not run: LP about $est MB | | | not run | | |")
+    rows+=("| $n | $(wall "reb-$n") | $r_obj | $r_lb | $r_ok | $l_obj | $r_lp | $r_lblp | not run: LP about $est MB | | | not run | | | | | |")
     continue
   fi
   log "export $n"
@@ -130,13 +171,15 @@ for n in $sizes; do
   rm -f "$scratch/glpsol-$n.sol"
   timed "glpsol-$n" glpsol --lp "$lp" --tmlim "$tl" -o "$scratch/glpsol-$n.sol"
   g_obj=$(glpsol_obj "$scratch/glpsol-$n.sol") g_st=$(glpsol_status "$scratch/glpsol-$n.sol")
+  g_lb=$(glpsol_bound "$scratch/glpsol-$n.out")
+  case $g_st in "INTEGER OPTIMAL"*) g_lb=$g_obj ;; esac # its log's last bound line comes before the proof
   [ -n "$g_st" ] || g_st="no solution file (exit $(tail -1 "$scratch/glpsol-$n.out" | cut -c1-60))"
   log "cbc $n"
   rm -f "$scratch/cbc-$n.sol"
   timed "cbc-$n" cbc "$lp" sec "$tl" solve solu "$scratch/cbc-$n.sol"
-  c_obj=$(cbc_obj "$scratch/cbc-$n.sol")
+  c_obj=$(cbc_obj "$scratch/cbc-$n.sol") c_lb=$(cbc_bound "$scratch/cbc-$n.out")
   c_st=$(grep -m1 '^Result - ' "$scratch/cbc-$n.out" | sed 's/^Result - //')
-  rows+=("| $n | $(wall "reb-$n") | $r_obj | $r_lb | $r_ok | $l_obj | $r_lp | $mb MB, $(wall "exp-$n") s | $g_obj | $(wall "glpsol-$n") s, $(rss_mb "glpsol-$n") MiB | $g_st | $c_obj | $(wall "cbc-$n") s, $(rss_mb "cbc-$n") MiB | ${c_st:-see cbc-$n.out} |")
+  rows+=("| $n | $(wall "reb-$n") | $r_obj | $r_lb | $r_ok | $l_obj | $r_lp | $r_lblp | $mb MB, $(wall "exp-$n") s | $g_obj | $g_lb | $(wall "glpsol-$n") s, $(rss_mb "glpsol-$n") MiB | $g_st | $c_obj | $c_lb | $(wall "cbc-$n") s, $(rss_mb "cbc-$n") MiB | ${c_st:-see cbc-$n.out} |")
 done
 
 [ -s "$out" ] || {
@@ -155,12 +198,14 @@ done
   echo "- reefplan: $bin, tree at commit $(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- engine || echo ' + uncommitted engine changes')"
   echo "- glpsol: $(glpsol --version | head -1); cbc: $(cbc -quit 2>/dev/null | grep -m1 -i 'version' | sed 's/^ *//')"
   echo "- Machine: $(uname -srm); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "- Fleets: \`reefplan generate --instances N --seed 7 --slots $slots\`, ${budget[1]:+move budget ${budget[1]} (\`--move-budget ${budget[1]}\` for rebalance and export), not }the fleet's own move budget. The solvers run one after the other, each alone."
+  echo "- Fleets: \`reefplan generate --instances N --seed 7 --slots $slots${rtag:+ --regions $regions}\`, ${budget[1]:+move budget ${budget[1]} (\`--move-budget ${budget[1]}\` for rebalance and export), not }the fleet's own move budget. The solvers run one after the other, each alone."
   echo
   echo "- The LP's objective is rebalance's plus 100,000 per movable instance left in a draining reef (the move budget leaves some there); *reefplan in LP terms* adds that, and is the figure to set against glpsol's and cbc's."
   echo
-  echo "| instances | reefplan time (s) | reefplan objective | lower bound | plan verified | reefplan --lns objective | reefplan in LP terms | LP file, export time | glpsol objective | glpsol time, peak RSS | glpsol status | cbc objective | cbc time, peak RSS | cbc result |"
-  echo "|---:|---:|---:|---:|---|---|---:|---|---:|---|---|---:|---|---|"
+  echo "- Bounds in LP terms: reefplan's lower bound plus 100,000 for each of the fewest movable instances any plan leaves in a draining reef; glpsol's and cbc's best bounds when they stop (a lower bound on the LP's optimum, like reefplan's)."
+  echo
+  echo "| instances | reefplan time (s) | reefplan objective | lower bound | plan verified | reefplan --lns objective | reefplan in LP terms | lower bound in LP terms | LP file, export time | glpsol objective | glpsol bound | glpsol time, peak RSS | glpsol status | cbc objective | cbc bound | cbc time, peak RSS | cbc result |"
+  echo "|---:|---:|---:|---:|---|---|---:|---:|---|---:|---:|---|---|---:|---:|---|---|"
   printf '%s\n' "${rows[@]}"
 } >>"$out"
 log "report appended to $out"
