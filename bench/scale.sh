@@ -23,7 +23,8 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 tl100k=200 tl1m=150 only=both verify=1
 scratch=/tmp/reefplan-bench/scale out=$root/bench/RESULTS-scale.md bin=$root/build/reefplan
-cmdline="bash bench/scale.sh${*:+ $*}"
+cmdline="bash bench/scale.sh"
+[ $# -eq 0 ] || cmdline+=$(printf " %q" "$@") # quoted, so that it runs as shown
 die() { echo "bench/scale.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case $1 in

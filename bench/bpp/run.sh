@@ -53,7 +53,8 @@ prog=bench/bpp/run.sh
 
 set_name=classic tl=10 iter='' jobs=2 limit=0 scratch=/tmp/reefplan-bench/bpp out=''
 bin=$root/build/reefplan resume=0 keep=0 verify=1 data=
-cmdline="bash bench/bpp/run.sh${*:+ $*}"
+cmdline="bash bench/bpp/run.sh"
+[ $# -eq 0 ] || cmdline+=$(printf " %q" "$@") # quoted, so that it runs as shown
 while [ $# -gt 0 ]; do
   case $1 in
     --set) set_name=${2:?--set needs a name}; shift ;;

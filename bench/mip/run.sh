@@ -37,7 +37,8 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 sizes="200 1000 10000 100000" slots=24 regions=3 tl=60 max_mb=2000 budget=()
 scratch=/tmp/reefplan-bench/mip out=$root/bench/RESULTS-mip.md bin=$root/build/reefplan
-cmdline="bash bench/mip/run.sh${*:+ $*}"
+cmdline="bash bench/mip/run.sh"
+[ $# -eq 0 ] || cmdline+=$(printf " %q" "$@") # quoted, so that it runs as shown
 die() { echo "bench/mip/run.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case $1 in
@@ -82,27 +83,30 @@ glpsol_obj() {
 }
 glpsol_status() { sed -n 's/^Status: *//p' "$1" 2>/dev/null | head -1; }
 
-# glpsol's best bound from its log (the last "mip = X >= BOUND" line), or
-# its LP relaxation's optimum when the search ended before a bound line;
-# "none" when it did not solve the LP.
-glpsol_bound() {
+# bound_from LOG SED IF SED2: the last number SED prints from LOG, or, when
+# it prints none and LOG has a line matching IF, the last SED2 prints;
+# "none" when neither gives one.
+bound_from() {
   local b
-  b=$(sed -n 's/.*mip = .*>= *\([-0-9.eE+]*\) .*/\1/p' "$1" | tail -1)
-  if [ -z "$b" ] && grep -q '^OPTIMAL LP SOLUTION FOUND' "$1"; then
-    b=$(sed -n 's/^.*obj = *\([-0-9.eE+]*\).*/\1/p' "$1" | tail -1)
+  b=$(sed -n "$2" "$1" | tail -1)
+  if [ -z "$b" ] && grep -q "$3" "$1"; then
+    b=$(sed -n "$4" "$1" | tail -1)
   fi
   [ -n "$b" ] && awk -v b="$b" 'BEGIN { printf "%.2f", b }' || echo none
+}
+
+# glpsol's best bound from its log (the last "mip = X >= BOUND" line), or
+# its LP relaxation's optimum when the search ended before a bound line.
+glpsol_bound() {
+  bound_from "$1" 's/.*mip = .*>= *\([-0-9.eE+]*\) .*/\1/p' '^OPTIMAL LP SOLUTION FOUND' \
+    's/^.*obj = *\([-0-9.eE+]*\).*/\1/p'
 }
 
 # cbc's best bound from its log: "Lower bound:", or its objective when it
 # proved the optimum.
 cbc_bound() {
-  local b
-  b=$(sed -n 's/^Lower bound: *\([-0-9.eE+]*\).*/\1/p' "$1" | tail -1)
-  if [ -z "$b" ] && grep -q '^Result - Optimal solution found' "$1"; then
-    b=$(sed -n 's/^Objective value: *\([-0-9.eE+]*\).*/\1/p' "$1" | tail -1)
-  fi
-  [ -n "$b" ] && awk -v b="$b" 'BEGIN { printf "%.2f", b }' || echo none
+  bound_from "$1" 's/^Lower bound: *\([-0-9.eE+]*\).*/\1/p' '^Result - Optimal solution found' \
+    's/^Objective value: *\([-0-9.eE+]*\).*/\1/p'
 }
 
 # cbc's best integer objective from its solution file, or "none".

@@ -48,7 +48,8 @@ prog=bench/vbp/run.sh
 
 set_name=certified classes="" tl=10 iter='' jobs=2 limit=0 scratch=/tmp/reefplan-bench/vbp out=''
 bin=$root/build/reefplan resume=0 keep=0 verify=1 data=
-cmdline="bash bench/vbp/run.sh${*:+ $*}"
+cmdline="bash bench/vbp/run.sh"
+[ $# -eq 0 ] || cmdline+=$(printf " %q" "$@") # quoted, so that it runs as shown
 while [ $# -gt 0 ]; do
   case $1 in
     --set) set_name=${2:?--set needs a name}; shift ;;
