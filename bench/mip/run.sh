@@ -164,7 +164,7 @@ for n in $sizes; do
   fi
   if [ -n "$est" ] && [ "$est" -gt "$max_mb" ]; then
     log "$n: LP of about $est MB exceeds --max-lp-mb $max_mb; glpsol and cbc not run"
-    rows+=("| $n | $(wall "reb-$n") | $r_obj | $r_lb | $r_ok | $l_obj | $r_lp | $r_lblp | not run: LP about $est MB | | | not run | | | | | |")
+    rows+=("| $n | $(wall "reb-$n") | $r_obj | $r_lb | $r_ok | $l_obj | $r_lp | $r_lblp | not run: LP about $est MB | | | | not run | | | | |")
     continue
   fi
   log "export $n"
