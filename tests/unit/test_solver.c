@@ -477,54 +477,51 @@ START_TEST(group_members_in_distinct_reefs)
 END_TEST
 
 #define GROUP_REEF(name) REEF(name, "active", "GP_Gen5_4")
-#define THREE_GROUP_REEFS                                                                          \
-    "[" GROUP_REEF("wus2-01") ", " GROUP_REEF("wus2-02") ", " GROUP_REEF("wus2-03") "]"
 
-/* Each group member shares a GP_Gen5_4 reef with a pinned instance that
- * peaks at the same hours; with the member of the next reef in its place
- * (peaks apart, 1.6 vCores at most), every pool would drop to GP_Gen5_2 for
- * far more than the moves cost. But mates that trade reefs, two or around
- * a cycle, have no order of migrations that keeps them apart at every step
- * (the first puts two of them in one reef), so the members stay; solve()
- * checks every step of the plan with rp_verify. */
-START_TEST(group_mates_never_trade_reefs)
+/* Group members a, b, ... in reefs wus2-01, wus2-02, ..., each sharing its
+ * GP_Gen5_4 reef with a pinned instance that peaks at the same hours (the
+ * n members' hours split the day). With the member of the next reef in its
+ * place (peaks apart, 1.6 vCores at most), every pool would drop to
+ * GP_Gen5_2 for far more than the moves cost. But mates that trade reefs,
+ * two or around a cycle, have no order of migrations that keeps them apart
+ * at every step (the first puts two of them in one reef), so the members
+ * stay; solve() checks every step of the plan with rp_verify. */
+static void check_group_mates_stay(int n)
 {
-    const tinst in[] = {
-        {"a", "wus2-01", "sss", NULL, "ha-1", 0.1, 1.5, 0, 12, 0, 0},
-        {"pa", "wus2-01", "sss", "true", NULL, 0.1, 1.5, 0, 12, 0, 0},
-        {"b", "wus2-02", "sss", NULL, "ha-1", 0.1, 1.5, 12, 24, 0, 0},
-        {"pb", "wus2-02", "sss", "true", NULL, 0.1, 1.5, 12, 24, 0, 0},
-    };
-    tfleet t = make_fleet(-1, "[" GROUP_REEF("wus2-01") ", " GROUP_REEF("wus2-02") "]", in, 4);
+    char names[3][2][4], reefs[3][8];
+    tinst in[6];
+    for (int k = 0; k < n; k++) {
+        snprintf(names[k][0], sizeof names[k][0], "%c", 'a' + k);
+        snprintf(names[k][1], sizeof names[k][1], "p%c", 'a' + k);
+        snprintf(reefs[k], sizeof reefs[k], "wus2-%02d", k + 1);
+        int from = 24 * k / n, to = 24 * (k + 1) / n;
+        in[2 * k] = (tinst){names[k][0], reefs[k], "sss", NULL, "ha-1", 0.1, 1.5, from, to, 0, 0};
+        in[2 * k + 1] = (tinst){names[k][1], reefs[k], "sss", "true", NULL, 0.1, 1.5, from, to, 0, 0};
+    }
+    const char *two = "[" GROUP_REEF("wus2-01") ", " GROUP_REEF("wus2-02") "]";
+    const char *three =
+        "[" GROUP_REEF("wus2-01") ", " GROUP_REEF("wus2-02") ", " GROUP_REEF("wus2-03") "]";
+    tfleet t = make_fleet(-1, n == 2 ? two : three, in, (size_t)(2 * n));
     rp_plan *p = solve(t.f, 1);
-    ck_assert_str_eq(reef_of(t.f, p, "a"), "wus2-01");
-    ck_assert_str_eq(reef_of(t.f, p, "b"), "wus2-02");
+    for (int k = 0; k < n; k++)
+        ck_assert_str_eq(reef_of(t.f, p, names[k][0]), reefs[k]);
     ck_assert_uint_eq(count_actions(p, RP_ACT_MIGRATE), 0);
     rp_plan_free(p);
     free_fleet(&t);
 }
+
+/* Two mates: swapping them would be cheapest. */
+START_TEST(group_mates_never_trade_reefs)
+{
+    check_group_mates_stay(2);
+}
 END_TEST
 
-/* The same around three reefs (peaks in thirds of the day): a rotation
- * a -> wus2-02 -> b -> wus2-03 -> c -> wus2-01 would be cheapest. */
+/* Three mates (peaks in thirds of the day): a rotation a -> wus2-02 ->
+ * b -> wus2-03 -> c -> wus2-01 would be cheapest. */
 START_TEST(group_mates_never_rotate_reefs)
 {
-    const tinst in[] = {
-        {"a", "wus2-01", "sss", NULL, "ha-1", 0.1, 1.5, 0, 8, 0, 0},
-        {"pa", "wus2-01", "sss", "true", NULL, 0.1, 1.5, 0, 8, 0, 0},
-        {"b", "wus2-02", "sss", NULL, "ha-1", 0.1, 1.5, 8, 16, 0, 0},
-        {"pb", "wus2-02", "sss", "true", NULL, 0.1, 1.5, 8, 16, 0, 0},
-        {"c", "wus2-03", "sss", NULL, "ha-1", 0.1, 1.5, 16, 24, 0, 0},
-        {"pc", "wus2-03", "sss", "true", NULL, 0.1, 1.5, 16, 24, 0, 0},
-    };
-    tfleet t = make_fleet(-1, THREE_GROUP_REEFS, in, 6);
-    rp_plan *p = solve(t.f, 1);
-    ck_assert_str_eq(reef_of(t.f, p, "a"), "wus2-01");
-    ck_assert_str_eq(reef_of(t.f, p, "b"), "wus2-02");
-    ck_assert_str_eq(reef_of(t.f, p, "c"), "wus2-03");
-    ck_assert_uint_eq(count_actions(p, RP_ACT_MIGRATE), 0);
-    rp_plan_free(p);
-    free_fleet(&t);
+    check_group_mates_stay(3);
 }
 END_TEST
 
