@@ -165,6 +165,27 @@ static bool mates_apart(const rp_solver *s)
     return false;
 }
 
+/* May a valid plan leave a movable instance in a draining reef? SPEC rule
+ * 9 lets it stay once the move budget runs out, and a plan may spend the
+ * budget elsewhere first. The model charges every such instance
+ * RP_MIP_PEN_DRAIN, so its optimum need not be the fleet's. Not when the
+ * budget cannot run out: it covers every move that counts against it. */
+static bool drain_optional(const rp_solver *s)
+{
+    if (s->budget < 0)
+        return false;
+    int counted = 0;
+    bool draining = false;
+    for (int k = 0; k < s->nmovers; k++) {
+        size_t i = (size_t)s->movers[k];
+        if (s->orig[i] < 0 || s->forced[i])
+            continue;
+        counted++;
+        draining |= s->r[s->orig[i]].state == RP_REEF_DRAINING;
+    }
+    return draining && s->budget < counted;
+}
+
 void rp__exact_small(rp_solver *s)
 {
     const rp_fleet *f = s->f;
@@ -191,9 +212,10 @@ void rp__exact_small(rp_solver *s)
      * nothing left unplaced, is the optimum: its bound is a lower bound.
      * Not when group mates start in different reefs: the model keeps each
      * out of the others' reefs, which also rules out chains a plan could
-     * order (mip.h). */
+     * order (mip.h). Nor when a plan may leave draining instances where
+     * they are (drain_optional). */
     if (res.status == RP_MIP_OPTIMAL && m.complete && res.unplaced == 0 && res.left_draining == 0 &&
-        isfinite(res.bound) && !mates_apart(s))
+        isfinite(res.bound) && !mates_apart(s) && !drain_optional(s))
         s->lb = fmax(s->lb, fmin(res.bound, res.objective));
     rp_log(RP_LOG_INFO, "exact: MIP %s, objective %.2f, bound %.2f, %.2f s, %s",
            rp_mip_status_names[res.status], res.objective, res.bound, res.seconds,
