@@ -148,13 +148,13 @@ for n in $sizes; do
   r_b=${budget[1]:-$(jq .settings.move_budget "$d/fleet.json")}
   r_lblp=$(awk -v lb="$r_lb" -v m="$((r_out + r_left))" -v b="$r_b" \
     'BEGIN { k = b < 0 ? 0 : m - b; if (k < 0) k = 0; printf "%.2f", lb + 1e5 * k }')
-  if "$bin" verify "$d" "$scratch/plan-$n.json" >"$scratch/verify-$n.out" 2>&1; then r_ok=yes; else r_ok=NO; fi
+  if "$bin" verify "$d" "$scratch/plan-$n.json" "${budget[@]}" >"$scratch/verify-$n.out" 2>&1; then r_ok=yes; else r_ok=NO; fi
   # The same with large-neighbourhood MIP steps uncapped (--lns: 2% of the
   # iterations; the default caps them at 300, fewer above 24 slots).
   log "rebalance --lns $n (limit ${tl}s)"
   timed "lns-$n" "$bin" rebalance "$d" -o "$scratch/plan-lns-$n.json" --json --time-limit "$tl" --lns "${budget[@]}"
   l_obj=$(jq -r .objective "$scratch/lns-$n.out")
-  if "$bin" verify "$d" "$scratch/plan-lns-$n.json" >"$scratch/verify-lns-$n.out" 2>&1; then l_ok=yes; else l_ok=NO; fi
+  if "$bin" verify "$d" "$scratch/plan-lns-$n.json" "${budget[@]}" >"$scratch/verify-lns-$n.out" 2>&1; then l_ok=yes; else l_ok=NO; fi
   l_obj="$l_obj ($(wall "lns-$n") s, verified $l_ok, stopped by $(jq -r .stopped_by "$scratch/lns-$n.out"))"
   est=''
   if [ -n "$first_mb" ]; then

@@ -48,21 +48,22 @@ static void push_note(rp_plan_note **arr, size_t *n, int inst, const char *reaso
     (*arr)[(*n)++] = (rp_plan_note){inst, rp_xstrdup(reason)};
 }
 
-static const char *deferred_why(const rp_fleet *f, size_t i)
+static const char *deferred_why(const rp_fleet *f, size_t i, bool budget_spent)
 {
     int64_t lm = f->inst[i].last_moved;
     if (f->inst[i].pinned)
         return "pinned";
     if (lm != RP_NO_TIME && f->set.now - lm < (int64_t)f->set.move_cooldown_days * 86400)
         return "move cooldown";
-    return "move budget";
+    return budget_spent ? "move budget" : "no reef can take it";
 }
 
 /* Placements, unplaced and deferred, move and tier counts, and the
  * per-reef usage for pricing. */
-static double plan_places(const rp_fleet *f, const rp_mip_result *r, rp_plan *p, const int *idx,
-                          rp_reef_use *use)
+static double plan_places(const rp_fleet *f, const rp_mip_result *r, int budget, rp_plan *p,
+                          const int *idx, rp_reef_use *use)
 {
+    bool spent = budget >= 0 && r->moves >= budget;
     double terms = 0;
     p->place = rp_xcalloc(f->ninst + 1, sizeof(rp_placement));
     for (size_t i = 0; i < f->ninst; i++) {
@@ -80,7 +81,7 @@ static double plan_places(const rp_fleet *f, const rp_mip_result *r, rp_plan *p,
         rp_use_add(&use[x->reef], f, i, mr->template_idx, x->tier, &x->ded, +1);
         p->reefs[pl->reef].instances++;
         if (mr->fleet_reef >= 0 && f->reefs[mr->fleet_reef].state == RP_REEF_DRAINING)
-            push_note(&p->deferred, &p->ndeferred, (int)i, deferred_why(f, i));
+            push_note(&p->deferred, &p->ndeferred, (int)i, deferred_why(f, i, spent));
         if (in->reef >= 0 && x->reef != in->reef) {
             p->sum.moves++;
             terms += f->plans[in->plan].move_cost;
@@ -100,8 +101,9 @@ int rp_mip_to_plan(const rp_fleet *f, const rp_mip_result *r, int move_budget, r
     rp_reef_use *use = rp_xcalloc(r->nreefs + 1, sizeof(rp_reef_use));
     for (size_t k = 0; k < r->nreefs; k++)
         rp_use_init(&use[k], f);
+    int budget = move_budget >= -1 ? move_budget : f->set.move_budget;
     plan_reefs(f, r, p, idx);
-    double terms = plan_places(f, r, p, idx, use);
+    double terms = plan_places(f, r, budget, p, idx, use);
     rp_plan_summary *s = &p->sum;
     s->cost_before = rp_fleet_current_cost(f);
     for (size_t k = 0; k < r->nreefs; k++) {
@@ -117,7 +119,6 @@ int rp_mip_to_plan(const rp_fleet *f, const rp_mip_result *r, int move_budget, r
     bool *placed = rp_xcalloc(f->ninst + 1, sizeof(bool));
     for (size_t i = 0; i < f->ninst; i++)
         placed[i] = r->place[i].reef >= 0;
-    int budget = move_budget >= -1 ? move_budget : f->set.move_budget;
     s->lower_bound = rp_lower_bound(f, placed, budget);
     s->solve_seconds = r->seconds;
     free(placed);

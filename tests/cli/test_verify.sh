@@ -66,6 +66,30 @@ run draining_gains "$(fleet draining '/wus2-02/,$ s/"active"/"draining"/')" 1 \
 run one_move "$(fleet budget 's/"move_budget": 40/"move_budget": 0/')" 1 \
   "plan: rule 10 moves: 1 > move_budget 0"
 
+# Deferred reasons SPEC names are checked. wus2-01 drains and the budget is
+# 0: rebalance leaves i-1 and i-2 there for the move budget (valid). The
+# same placements under a budget of 40, or with i-1 said to be pinned or in
+# its cooldown, are not.
+d0=$(fleet drain0 's/"move_budget": 40/"move_budget": 0/; 0,/"active"/s//"draining"/')
+"$bin" rebalance "$d0" -o "$d0/p.json" 2>/dev/null
+d40=$(fleet drain40 '0,/"active"/s//"draining"/')
+fp40=$(fingerprint "$d40" "$root/models/azure-vcore.json")
+jq --arg fp "sha256:$fp40" '.fleet_fingerprint = $fp' "$d0/p.json" > "$d40/p.json"
+jq '.deferred[0].reason = "pinned"' "$d0/p.json" > "$d0/pinned.json"
+jq '.deferred[0].reason = "move cooldown"' "$d0/p.json" > "$d0/cooldown.json"
+if [ "$(jq -c '.deferred' "$d0/p.json")" = \
+     '[{"instance_id":"i-1","reason":"move budget"},{"instance_id":"i-2","reason":"move budget"}]' ]; then
+  for c in "$d0 p 0 plan valid" \
+           "$d40 p 1 instance i-1: rule 9 deferred for the move budget, but 0 moves of 40 are used" \
+           "$d0 pinned 1 instance i-1: deferred as pinned, but it is not pinned" \
+           "$d0 cooldown 1 instance i-1: deferred for its move cooldown, but it is not in one"; do
+    read -r dir f want pat <<<"$c"
+    out=$("$bin" verify "$dir" "$dir/$f.json" 2>&1); rc=$?
+    if [ "$rc" = "$want" ] && grep -qF -- "$pat" <<<"$out"; then ok "deferred: $pat"
+    else bad "deferred $f: exit $rc, want $want '$pat': $out"; fi
+  done
+else bad "deferred: rebalance gave $(jq -c '.deferred' "$d0/p.json")"; fi
+
 # --json: valid and invalid objects.
 p=$(plan valid "$tiny")
 out=$("$bin" verify "$tiny" "$p" --json); rc=$?
