@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "bound.h"
-
+#include "solver.h"
 
 /* Plan reefs: every fleet reef, then the opened new ones; idx maps model
  * reef -> plan reef (-1 for new reefs left closed). */
@@ -48,16 +48,6 @@ static void push_note(rp_plan_note **arr, size_t *n, int inst, const char *reaso
     (*arr)[(*n)++] = (rp_plan_note){inst, rp_xstrdup(reason)};
 }
 
-static const char *deferred_why(const rp_fleet *f, size_t i, bool budget_spent)
-{
-    int64_t lm = f->inst[i].last_moved;
-    if (f->inst[i].pinned)
-        return "pinned";
-    if (lm != RP_NO_TIME && f->set.now - lm < (int64_t)f->set.move_cooldown_days * 86400)
-        return "move cooldown";
-    return budget_spent ? "move budget" : "no reef can take it";
-}
-
 /* Placements, unplaced and deferred, move and tier counts, and the
  * per-reef usage for pricing. */
 static double plan_places(const rp_fleet *f, const rp_mip_result *r, int budget, rp_plan *p,
@@ -81,7 +71,7 @@ static double plan_places(const rp_fleet *f, const rp_mip_result *r, int budget,
         rp_use_add(&use[x->reef], f, i, mr->template_idx, x->tier, &x->ded, +1);
         p->reefs[pl->reef].instances++;
         if (mr->fleet_reef >= 0 && f->reefs[mr->fleet_reef].state == RP_REEF_DRAINING)
-            push_note(&p->deferred, &p->ndeferred, (int)i, deferred_why(f, i, spent));
+            push_note(&p->deferred, &p->ndeferred, (int)i, rp_deferred_reason(f, i, spent));
         if (in->reef >= 0 && x->reef != in->reef) {
             p->sum.moves++;
             terms += f->plans[in->plan].move_cost;

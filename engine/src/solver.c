@@ -790,15 +790,13 @@ static void push_note(rp_plan_note **arr, size_t *n, int inst, char *reason)
     (*arr)[(*n)++] = (rp_plan_note){inst, reason};
 }
 
-static const char *deferred_why(const rp_solver *s, size_t i)
+const char *rp_deferred_reason(const rp_fleet *f, size_t i, bool budget_spent)
 {
-    if (s->f->inst[i].pinned)
+    if (f->inst[i].pinned)
         return "pinned";
-    if (!s->movable[i])
+    if (rp__solver_cooling(f, i))
         return "move cooldown";
-    if (s->budget >= 0 && s->moves >= s->budget)
-        return "move budget";
-    return "no reef can take it";
+    return budget_spent ? "move budget" : "no reef can take it";
 }
 
 void rp_solver_to_plan(const rp_solver *s, rp_plan *p)
@@ -809,6 +807,7 @@ void rp_solver_to_plan(const rp_solver *s, rp_plan *p)
     p->place = rp_xcalloc(f->ninst + 1, sizeof(rp_placement));
     rp_plan_summary *sum = &p->sum;
     sum->cost_before = rp_fleet_current_cost(f);
+    bool spent = s->budget >= 0 && s->moves >= s->budget;
     for (size_t i = 0; i < f->ninst; i++) {
         int r = s->at[i];
         if (r < 0) {
@@ -823,7 +822,8 @@ void rp_solver_to_plan(const rp_solver *s, rp_plan *p)
         memcpy(pl->tier, s->tier[i], RP_NTIERS);
         pl->ded = s->ded[i];
         if (s->r[r].state == RP_REEF_DRAINING)
-            push_note(&p->deferred, &p->ndeferred, (int)i, rp_xstrdup(deferred_why(s, i)));
+            push_note(&p->deferred, &p->ndeferred, (int)i,
+                      rp_xstrdup(rp_deferred_reason(f, i, spent)));
         if (rp__is_move(s, i, r))
             sum->moves++;
         else if (s->orig[i] >= 0)

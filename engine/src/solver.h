@@ -53,6 +53,11 @@ rp_stop rp_solver_stop(const rp_solver *s);
  * (actions are added by rp_plan_sequence). */
 void rp_solver_to_plan(const rp_solver *s, rp_plan *p);
 
+/* Why instance i stays in its draining reef, as a plan's deferred list
+ * says: "pinned", "move cooldown", "move budget" (when the budget is
+ * spent) or "no reef can take it". */
+const char *rp_deferred_reason(const rp_fleet *f, size_t i, bool budget_spent);
+
 /* After rp_solver_run: NULL when every reef of the result holds its load at
  * some size and every dedicated tier has a size that holds it; else why not
  * (the first such reef or instance; caller frees). Existing instances are
