@@ -13,16 +13,18 @@
 #include "solver.h"
 
 /* One table: option, value kind, default, bounds, help. */
-#define REBALANCE_OPTIONS(X)                                                               \
-    X(time_limit, "--time-limit", 30, 0.1, 86400, "seconds of search (wall time)")          \
-    X(seed, "--seed", 1, 0, 4e18, "random seed; same input and seed give the same plan")   \
-    X(move_budget, "--move-budget", -2, -1, 1e9,                                            \
-      "instances that may change reef (-1 unlimited; default: fleet.json)")                 \
-    X(max_concurrent, "--max-concurrent", 4, 1, 1000, "migrations per reef in one wave")    \
-    X(iterations, "--iterations", 0, 0, 1e12, "search iterations (0: scaled to the fleet)")     \
-    X(lns_steps, "--lns-steps", -2, -2, 1e9,                                                \
-      "large-neighbourhood MIP steps at most (-2: 300, x 24 / slots above 24 slots, x 2000 / " \
-      "instances above 2000; -1: 2% of iterations; 0: none)")
+#define REBALANCE_OPTIONS(X)                                                                       \
+    X(time_limit, "--time-limit", 30, 0.1, 86400, "seconds of search (wall time)")                 \
+    X(seed, "--seed", 1, 0, 4e18, "random seed; same input and seed give the same plan")           \
+    X(move_budget, "--move-budget", -2, -1, 1e9,                                                   \
+      "instances that may change reef (-1 unlimited; default: fleet.json)")                        \
+    X(max_concurrent, "--max-concurrent", 4, 1, 1000, "migrations per reef in one wave")           \
+    X(iterations, "--iterations", 0, 0, 1e12, "search iterations (0: scaled to the fleet)")        \
+    X(lns_steps, "--lns-steps", -2, -2, 1e9,                                                       \
+      "large-neighbourhood MIP steps at most (-2: 300, x 24 / slots above 24 slots, x 2000 / "     \
+      "instances above 2000; -1: 2% of iterations; 0: none)")                                      \
+    X(restarts, "--restarts", 1, 1, 64,                                                            \
+      "runs of the search within the time limit, each from the fleet as it is, the best kept")
 
 typedef struct opts {
 #define X(name, flag, def, lo, hi, help) double name;
@@ -94,8 +96,9 @@ static int parse(int argc, char **argv, opts *o)
     if (!o->dir)
         return usage_help(), -1;
     if (o->move_budget != floor(o->move_budget) || o->seed != floor(o->seed) ||
-        o->lns_steps != floor(o->lns_steps))
-        return rp_cli_usage("rebalance", "--seed, --move-budget and --lns-steps take whole numbers"),
+        o->lns_steps != floor(o->lns_steps) || o->restarts != floor(o->restarts))
+        return rp_cli_usage("rebalance",
+                            "--seed, --move-budget, --lns-steps and --restarts take whole numbers"),
                -1;
     return 0;
 }
@@ -213,10 +216,9 @@ int cmd_rebalance(int argc, char **argv)
     }
     if (o.peak_profiles)
         rp_fleet_flatten_peaks(f);
-    rp_solve_opts so = {o.time_limit, (uint64_t)o.seed, (int)o.move_budget, (long)o.iterations,
-                        (long)o.lns_steps};
-    rp_solver *s = rp_solver_new(f, &so);
-    rp_solver_run(s);
+    rp_solve_opts so = {o.time_limit,       (uint64_t)o.seed,  (int)o.move_budget,
+                        (long)o.iterations, (long)o.lns_steps, (int)o.restarts};
+    rp_solver *s = rp_solver_solve(f, &so);
     char *bad = rp_solver_infeasible(s);
     if (bad) {
         fprintf(stderr, "rebalance: no feasible plan: %s\n", bad);

@@ -24,6 +24,7 @@ typedef struct rp_solve_opts {
                           (a step's model grows with the slots), x RP_LNS_AUTO_INSTANCES /
                           instances above that many; each step is bounded by nodes and LP
                           iterations, not by the clock */
+    int restarts;      /* runs of the search, the best kept (rp_solver_solve); 0 or 1: one */
 } rp_solve_opts;
 
 typedef struct rp_solver rp_solver;
@@ -35,6 +36,15 @@ void rp_solver_free(rp_solver *s);
  * the search stagnates, or the time limit passes. Deterministic for a given
  * seed unless the time limit ended some part of it (RP_STOP_TIME_LIMIT). */
 void rp_solver_run(rp_solver *s);
+
+/* rp_solver_run from the fleet as it is, o->restarts times within
+ * the one time limit, each with its own random stream (the first with
+ * o->seed itself, so one run is exactly rp_solver_run); returns the best
+ * (a feasible result first, then the lowest objective), reporting the
+ * strongest of the runs' lower bounds. Stops early when a run reaches its
+ * lower bound. A run the clock cut short, or one not started for lack of
+ * time, makes the result RP_STOP_TIME_LIMIT. Caller frees. */
+rp_solver *rp_solver_solve(const rp_fleet *f, const rp_solve_opts *o);
 
 /* Why the search ended, in order of precedence: it reached the lower bound
  * (a proven optimum); the time limit cut some step short (a MIP step, the
