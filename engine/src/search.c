@@ -321,109 +321,6 @@ static bool shake(rp_solver *s, int *buf)
     return ruin_recreate(s, buf, keep, -1);
 }
 
-/* Instances that hold reef a above a smaller size: its next smaller pool
- * (db_compute and storage) when pool is true, else one node fewer (cpu and
- * memory). Greedy: the instance that covers most of what is left over the
- * smaller size, over every slot. Returns how many are in out, 0 when the
- * reef cannot shrink that way or more than SHRINK_MAX would have to go. */
-#define SHRINK_MAX 16
-static size_t shrink_set(rp_solver *s, int a, bool pool, int *out)
-{
-    const rp_fleet *f = s->f;
-    const rp_catalog *c = f->cat;
-    const double *h = f->set.headroom;
-    const sreef *x = &s->r[a];
-    int S = x->use.slots, ms[2], tier;
-    double cap[2];
-    if (pool) {
-        if (x->pool < 0)
-            return 0;
-        int lo = -1;
-        for (size_t k = 0; k < c->npools; k++)
-            if (c->pools[k].db_compute < c->pools[x->pool].db_compute &&
-                (lo < 0 || c->pools[k].db_compute > c->pools[lo].db_compute))
-                lo = (int)k;
-        if (lo < 0)
-            return 0;
-        ms[0] = RP_M_DB_COMPUTE, ms[1] = RP_M_DB_STORAGE, tier = RP_TIER_DB;
-        cap[0] = c->pools[lo].db_compute * (1 - h[RP_M_DB_COMPUTE]);
-        cap[1] = c->pools[lo].max_storage_gb * (1 - h[RP_M_DB_STORAGE]);
-    } else {
-        const rp_template *t = &c->templates[x->tmpl];
-        const rp_vm_sku *vm = &c->vms[t->node_vm];
-        int n = x->nodes - 1; /* the shared node pool */
-        if (n < t->min_nodes)
-            return 0;
-        ms[0] = RP_M_CPU, ms[1] = RP_M_MEMORY, tier = RP_TIER_COMPUTE;
-        cap[0] = n * vm->alloc_cpu * (1 - h[RP_M_CPU]);
-        cap[1] = n * vm->alloc_memory_gb * (1 - h[RP_M_MEMORY]);
-    }
-    double *ex = rp_xmalloc(2 * (size_t)S * sizeof(double));
-    for (int k = 0; k < 2; k++)
-        for (int t = 0; t < S; t++)
-            ex[k * S + t] = x->use.sum[(size_t)ms[k] * (size_t)S + (size_t)t] - cap[k];
-    size_t ncand = members(s, a, out), n = 0;
-    for (size_t q = 0; q < ncand;) { /* only shared ones free capacity */
-        if (s->tier[out[q]][tier] != RP_SHARED)
-            out[q] = out[--ncand];
-        else
-            q++;
-    }
-    for (;;) {
-        bool over = false;
-        for (int k = 0; k < 2 * S && !over; k++)
-            over = ex[k] > 1e-9;
-        if (!over)
-            break;
-        if (n == SHRINK_MAX || n == ncand) {
-            n = 0;
-            break;
-        }
-        size_t best = n;
-        double bv = 0;
-        for (size_t q = n; q < ncand; q++) {
-            double v = 0;
-            for (int k = 0; k < 2; k++) {
-                const float *p = rp_fleet_profile(f, (size_t)out[q], ms[k]);
-                for (int t = 0; t < S; t++)
-                    if (ex[k * S + t] > 0)
-                        v += fmin(p[t], ex[k * S + t]) / cap[k];
-            }
-            if (v > bv) {
-                bv = v;
-                best = q;
-            }
-        }
-        if (bv <= 0) {
-            n = 0;
-            break;
-        }
-        int i = out[best];
-        out[best] = out[n];
-        out[n++] = i;
-        for (int k = 0; k < 2; k++) {
-            const float *p = rp_fleet_profile(f, (size_t)i, ms[k]);
-            for (int t = 0; t < S; t++)
-                ex[k * S + t] -= p[t];
-        }
-    }
-    free(ex);
-    return n;
-}
-
-/* Takes a reef down one pool size or one node: what holds it above goes
- * elsewhere by best fit. One move at a time cannot cross that valley: the
- * reef's price drops only once all of them are out, and the reefs they go
- * to may have to grow first. */
-static bool shrink_reef(rp_solver *s, int *buf)
-{
-    int a = pick_nonempty_reef(s);
-    if (a < 0)
-        return false;
-    size_t n = shrink_set(s, a, rp__rng_below(s, 2) == 0, buf);
-    return n > 0 && ruin_recreate(s, buf, n, a);
-}
-
 /* The improvement loop stops at 85% of the time limit, leaving the rest
  * to the final sweep that settles every instance at a local optimum. */
 static bool out_of_time_frac(rp_solver *s, double frac)
@@ -1203,11 +1100,9 @@ void rp_solver_run(rp_solver *s)
             lns_spent += rp__now_seconds() - now;
             lns_calls++;
             lns_wins += better;
-        } else if (u < 65) {
+        } else if (u < 70) {
             size_t i = (size_t)rp__rng_below(s, (int)f->ninst);
             better = move_one(s, i, NULL);
-        } else if (u < 70) {
-            better = shrink_reef(s, buf);
         } else if (u < 75) {
             better = share_batch(s, buf);
         } else if (u < 80) {
