@@ -1167,8 +1167,8 @@ static bool better_run(rp_solver *a, rp_solver *b)
     free(wb);
     if (fa != fb)
         return fa;
-    return rp_solver_objective(a) <
-           rp_solver_objective(b) - IMPROVE_EPS * (1 + fabs(rp_solver_objective(b)));
+    double oa = rp_solver_objective(a), ob = rp_solver_objective(b);
+    return oa < ob - IMPROVE_EPS * (1 + fabs(ob));
 }
 
 rp_solver *rp_solver_solve(const rp_fleet *f, const rp_solve_opts *o)

@@ -174,23 +174,21 @@ static void check_placement(rp__vctx *c, size_t i, int *budget_moves)
 
 /* The reasons SPEC names for staying in a draining reef are checked
  * against the fleet and the plan; any other reason is taken as given. */
-static void check_reason(rp__vctx *c, size_t i, const char *why, int budget_moves)
+static void check_reason(rp__vctx *c, size_t i, const char *why, int budget, int budget_moves)
 {
-    const rp_instance *in = &c->f->inst[i];
-    int budget = c->f->set.move_budget;
     if (strcmp(why, "move budget") == 0 && (budget < 0 || budget_moves < budget))
         rp__violation(c,
                       "instance %s: rule 9 deferred for the move budget, but %d moves of %d are "
                       "used",
-                      in->id, budget_moves, budget);
-    else if (strcmp(why, "pinned") == 0 && !in->pinned)
-        rp__violation(c, "instance %s: deferred as pinned, but it is not pinned", in->id);
+                      iname(c, i), budget_moves, budget);
+    else if (strcmp(why, "pinned") == 0 && !c->f->inst[i].pinned)
+        rp__violation(c, "instance %s: deferred as pinned, but it is not pinned", iname(c, i));
     else if (strcmp(why, "move cooldown") == 0 && !rp__in_cooldown(c, i))
         rp__violation(c, "instance %s: deferred for its move cooldown, but it is not in one",
-                      in->id);
+                      iname(c, i));
 }
 
-static void check_deferred(rp__vctx *c, int budget_moves)
+static void check_deferred(rp__vctx *c, int budget, int budget_moves)
 {
     const rp_fleet *f = c->f;
     const rp_plan *p = c->p;
@@ -203,7 +201,7 @@ static void check_deferred(rp__vctx *c, int budget_moves)
         if (!p->deferred[k].reason || !*p->deferred[k].reason)
             rp__violation(c, "instance %s: deferred without a reason", iname(c, i));
         else
-            check_reason(c, i, p->deferred[k].reason, budget_moves);
+            check_reason(c, i, p->deferred[k].reason, budget, budget_moves);
         if (cur < 0 || rstate(c, cur) != RP_REEF_DRAINING || c->tgt.reef[i] != cur)
             rp__violation(c, "instance %s: deferred, but it does not stay in a draining reef",
                           iname(c, i));
@@ -229,7 +227,7 @@ static void check_instances(rp__vctx *c)
                       "plan: rule 10 moves: %d > move_budget %d (moves out of broken reefs "
                       "not counted)",
                       budget_moves, budget);
-    check_deferred(c, budget_moves);
+    check_deferred(c, budget, budget_moves);
 }
 
 /* ---- reefs: capacity at the plan's sizes, flags, regions ---- */
