@@ -4,7 +4,10 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "base.h"
 #include "log.h"
 
 int rp_cli_usage(const char *verb, const char *fmt, ...)
@@ -39,6 +42,25 @@ int rp_cli_output(const char *path, const char *text)
         return -1;
     }
     return 0;
+}
+
+int rp_cli_output_check(const char *path)
+{
+    if (!path || !strcmp(path, "-"))
+        return 0;
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "reefplan: cannot write %s: %s\n", path, strerror(EISDIR));
+        return -1;
+    }
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? rp_xasprintf("%.*s", (int)(slash == path ? 1 : slash - path), path)
+                      : rp_xstrdup(".");
+    int rc = access(dir, W_OK | X_OK);
+    if (rc < 0)
+        fprintf(stderr, "reefplan: cannot write %s: %s\n", path, strerror(errno));
+    free(dir);
+    return rc < 0 ? -1 : 0;
 }
 
 static void log_stderr(rp_log_level level, const char *msg, void *ud)

@@ -24,6 +24,10 @@ int rp_cli_error(const rp_error *err);
 /* Writes text to path whole or not at all ("-" or NULL: stdout).
  * Returns 0 or prints the reason and returns -1. */
 int rp_cli_output(const char *path, const char *text);
+/* Before a long run: can rp_cli_output write path (its directory exists
+ * and is writable, and path is not a directory)? Returns 0, or prints the
+ * reason and returns -1. */
+int rp_cli_output_check(const char *path);
 /* Installs the stderr logger (level from REEFPLAN_LOG or -v). */
 void rp_cli_log_init(int verbose);
 /* Parses a non-negative integer option value; returns 0 or -1 (message printed). */

@@ -91,9 +91,11 @@ int cmd_place(int argc, char **argv)
     for (int k = 1; k < argc; k++) {
         if (!strcmp(argv[k], "--json"))
             as_json = true;
-        else if (!strcmp(argv[k], "--request") && k + 1 < argc)
+        else if (!strcmp(argv[k], "--request")) {
+            if (k + 1 >= argc)
+                return rp_cli_usage("place", "--request needs a file");
             reqpath = argv[++k];
-        else if (argv[k][0] == '-')
+        } else if (argv[k][0] == '-')
             return rp_cli_usage("place", "unknown option '%s'", argv[k]);
         else if (!dir)
             dir = argv[k];

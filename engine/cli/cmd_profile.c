@@ -60,15 +60,16 @@ static int build(const profile_args *a, rp_fleet *f, rp_error *err)
     if (rc < 0)
         return rc;
     path = rp_xasprintf("%s/load.csv", f->dir);
-    size_t rows = 0;
+    size_t rows = 0, passes = 0;
     double t0 = now_seconds();
-    rc = rp_load_read(f, path, (size_t)a->budget, &rows, err);
+    rc = rp_load_read(f, path, (size_t)a->budget, &rows, &passes, err);
     double dt = now_seconds() - t0;
     free(path);
     if (rc < 0)
         return rc;
-    fprintf(stderr, "reefplan profile: %zu rows, %zu instances in %.2f s (%.0f rows/s)\n", rows,
-            f->ninst, dt, dt > 0 ? (double)rows / dt : 0.0);
+    fprintf(stderr,
+            "reefplan profile: %zu rows, %zu instances in %.2f s (%.0f rows/s), %zu passes\n", rows,
+            f->ninst, dt, dt > 0 ? (double)rows / dt : 0.0, passes);
     return 0;
 }
 

@@ -35,14 +35,15 @@ typedef struct opts {
     int verbose;
 } opts;
 
-static int usage_help(void)
+/* The usage and every option (--help: on stdout). */
+static void usage_help(FILE *out)
 {
-    fprintf(stderr, "usage: reefplan rebalance FLEET [-o plan.json] [--json] [--explain] "
-                    "[--peak-profiles] [--lns] [--target-fleet DIR] [-v]\n");
-#define X(name, flag, def, lo, hi, help) fprintf(stderr, "  %-18s %s (default %g)\n", flag, help, (double)def);
+    fprintf(out, "usage: reefplan rebalance FLEET [-o plan.json] [--json] [--explain] "
+                 "[--peak-profiles] [--lns] [--target-fleet DIR] [-v]\n");
+#define X(name, flag, def, lo, hi, help)                                                           \
+    fprintf(out, "  %-18s %s (default %g)\n", flag, help, (double)def);
     REBALANCE_OPTIONS(X)
 #undef X
-    return RP_EXIT_USAGE;
 }
 
 static int parse(int argc, char **argv, opts *o)
@@ -84,7 +85,7 @@ static int parse(int argc, char **argv, opts *o)
         } else if (!strcmp(a, "-v")) {
             o->verbose++;
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            return usage_help(), -1;
+            return usage_help(stdout), 1;
         } else if (a[0] == '-') {
             return rp_cli_usage("rebalance", "unknown option '%s'", a), -1;
         } else if (!o->dir) {
@@ -94,7 +95,7 @@ static int parse(int argc, char **argv, opts *o)
         }
     }
     if (!o->dir)
-        return usage_help(), -1;
+        return usage_help(stderr), -1;
     if (o->move_budget != floor(o->move_budget) || o->seed != floor(o->seed) ||
         o->lns_steps != floor(o->lns_steps) || o->restarts != floor(o->restarts))
         return rp_cli_usage("rebalance",
@@ -188,26 +189,32 @@ static char *summary_json(const rp_plan *p, rp_stop stop)
     return out;
 }
 
-/* --target-fleet: the fleet after the plan (f with its real profiles). */
-static int write_target(const opts *o, const rp_fleet *f, const rp_plan *p)
+/* rp_fleetout errors: RP_EUSAGE is the caller's (exit 2), others fail the
+ * run (exit 1). */
+static int target_error(int rc, const rp_error *err)
 {
-    rp_error err;
-    int rc = rp_fleet_write_target(f, p, o->target_fleet, &err);
-    if (rc < 0)
-        return rc == RP_EUSAGE ? rp_cli_error(&err) : (rp_error_print(&err, stderr), RP_EXIT_FAIL);
-    return RP_EXIT_OK;
+    return rc == RP_EUSAGE ? rp_cli_error(err) : (rp_error_print(err, stderr), RP_EXIT_FAIL);
 }
 
 int cmd_rebalance(int argc, char **argv)
 {
     opts o;
-    if (parse(argc, argv, &o) < 0)
-        return RP_EXIT_USAGE;
+    int pr = parse(argc, argv, &o);
+    if (pr != 0)
+        return pr > 0 ? RP_EXIT_OK : RP_EXIT_USAGE;
     rp_cli_log_init(o.verbose);
     rp_fleet *f;
     rp_error err;
     if (rp_fleet_load(o.dir, &f, &err) < 0)
         return rp_cli_error(&err);
+    /* Outputs that cannot be written are refused before the search. */
+    int pre = o.target_fleet ? rp_fleet_target_check(o.target_fleet, &err) : 0;
+    if (pre < 0 || rp_cli_output_check(o.out) < 0) {
+        if (pre < 0)
+            rp_error_print(&err, stderr);
+        rp_fleet_free(f);
+        return RP_EXIT_USAGE;
+    }
     rp_plan *p = rp_plan_new();
     if (rp_fleet_fingerprint(f, p->fingerprint, &err) < 0) {
         rp_plan_free(p);
@@ -246,13 +253,28 @@ int cmd_rebalance(int argc, char **argv)
         }
     }
     const rp_fleet *fr = real ? real : f;
-    int rc = o.target_fleet ? write_target(&o, fr, p) : RP_EXIT_OK;
-    char *text = rp_plan_to_json(p, fr);
-    if (rc == RP_EXIT_OK && (o.out || !o.json)) {
-        if (rp_cli_output(o.out, text) < 0)
-            rc = RP_EXIT_FAIL;
+    /* The target fleet is staged first and renamed into place only once the
+     * plan is written: an error leaves neither behind. */
+    char *staged = NULL;
+    int rc = RP_EXIT_OK;
+    if (o.target_fleet) {
+        int trc = rp_fleet_stage_target(fr, p, o.target_fleet, &staged, &err);
+        if (trc < 0)
+            rc = target_error(trc, &err);
     }
+    char *text = rc == RP_EXIT_OK ? rp_plan_to_json(p, fr) : NULL;
+    if (rc == RP_EXIT_OK && (o.out || !o.json) && rp_cli_output(o.out, text) < 0)
+        rc = RP_EXIT_FAIL;
     free(text);
+    if (staged) {
+        int trc = 0;
+        if (rc == RP_EXIT_OK)
+            trc = rp_fleet_commit_target(staged, o.target_fleet, &err);
+        else
+            rp_fleet_discard_target(staged);
+        if (trc < 0)
+            rc = target_error(trc, &err);
+    }
     if (rc == RP_EXIT_OK && o.json) {
         char *sj = summary_json(p, stop);
         char *line = rp_xasprintf("%s\n", sj);
@@ -261,9 +283,11 @@ int cmd_rebalance(int argc, char **argv)
         free(sj);
         free(line);
     }
-    print_summary(fr, p, stop);
-    if (o.explain)
-        print_explain(fr, p);
+    if (rc == RP_EXIT_OK) {
+        print_summary(fr, p, stop);
+        if (o.explain)
+            print_explain(fr, p);
+    }
     rp_plan_free(p);
     rp_fleet_free(real);
     rp_fleet_free(f);

@@ -1,4 +1,5 @@
 /* reefplan - placement and capacity planning for cell-based SaaS fleets. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -8,16 +9,30 @@ static const struct {
     const char *verb;
     int (*fn)(int, char **);
     const char *help;
+    bool own_help; /* prints its own --help */
 } commands[] = {
-    {"check", cmd_check, "FLEET [--json]                validate inputs, print a summary"},
-    {"profile", cmd_profile, "FLEET [-o profiles.csv]       samples -> profiles"},
+    {"check", cmd_check, "FLEET [--json]                validate inputs, print a summary", false},
+    {"profile", cmd_profile, "FLEET [-o profiles.csv] [--mem-budget SAMPLES]  samples -> profiles",
+     false},
     {"rebalance", cmd_rebalance,
-     "FLEET [-o plan.json] [--time-limit S] [--seed N] [--move-budget K] [--json] [--explain]"},
-    {"place", cmd_place, "FLEET --request REQ.json [--json]  rank reefs for a new instance"},
-    {"verify", cmd_verify, "FLEET PLAN [--json]           check a plan against the rules"},
-    {"generate", cmd_generate, "--instances N [--regions R] [--seed S] [--slots 24|168] -o DIR"},
-    {"export", cmd_export, "FLEET --lp FILE               the MIP in CPLEX LP format"},
+     "FLEET [-o plan.json] [--time-limit S] [--seed N] [--move-budget K] [--json] [--explain]",
+     true},
+    {"place", cmd_place, "FLEET --request REQ.json [--json]  rank reefs for a new instance", false},
+    {"verify", cmd_verify, "FLEET PLAN [--json] [--move-budget K]  check a plan against the rules",
+     false},
+    {"generate", cmd_generate, "--instances N [--regions R] [--seed S] [--slots 24|168] -o DIR",
+     true},
+    {"export", cmd_export, "FLEET --lp FILE [--move-budget K]  the MIP in CPLEX LP format", false},
 };
+
+/* Does argv[1..argc) ask for help? */
+static bool wants_help(int argc, char **argv)
+{
+    for (int k = 1; k < argc; k++)
+        if (!strcmp(argv[k], "-h") || !strcmp(argv[k], "--help"))
+            return true;
+    return false;
+}
 
 static void usage(FILE *out)
 {
@@ -37,8 +52,13 @@ int main(int argc, char **argv)
         return RP_EXIT_OK;
     }
     for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
-        if (!strcmp(argv[1], commands[k].verb))
+        if (!strcmp(argv[1], commands[k].verb)) {
+            if (!commands[k].own_help && wants_help(argc - 1, argv + 1)) {
+                printf("usage: reefplan %s %s\n", commands[k].verb, commands[k].help);
+                return RP_EXIT_OK;
+            }
             return commands[k].fn(argc - 1, argv + 1);
+        }
     fprintf(stderr, "reefplan: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return RP_EXIT_USAGE;

@@ -556,7 +556,7 @@ static int read_profiles(rp_fleet *f, rp_error *err)
     if (file_exists(f->dir, "profiles.csv", &path))
         rc = rp_profiles_read(f, path, err);
     else if (file_exists(f->dir, "load.csv", &path))
-        rc = rp_load_read(f, path, 0, NULL, err);
+        rc = rp_load_read(f, path, 0, NULL, NULL, err);
     else
         return rp_error_set(err, RP_EIO, f->dir, 0, 0, "neither profiles.csv nor load.csv found");
     free(path);

@@ -234,14 +234,27 @@ static void remove_tmpdir(const char *tmp)
     rmdir(tmp);
 }
 
-int rp_fleet_write_target(const rp_fleet *f, const rp_plan *p, const char *dir, rp_error *err)
+int rp_fleet_target_check(const char *dir, rp_error *err)
 {
-    int rc = check_outdir(dir, err);
-    if (rc < 0)
-        return rc;
+    return check_outdir(dir, err);
+}
+
+static char *strip_slashes(const char *dir)
+{
     char *base = rp_xstrdup(dir);
     for (size_t n = strlen(base); n > 1 && base[n - 1] == '/';)
         base[--n] = '\0';
+    return base;
+}
+
+int rp_fleet_stage_target(const rp_fleet *f, const rp_plan *p, const char *dir, char **staged,
+                          rp_error *err)
+{
+    *staged = NULL;
+    int rc = check_outdir(dir, err);
+    if (rc < 0)
+        return rc;
+    char *base = strip_slashes(dir);
     char *tmp = rp_xasprintf("%s.tmp.XXXXXX", base);
     if (!mkdtemp(tmp)) {
         rc = io_error(err, base, "cannot create a directory next to it");
@@ -249,14 +262,44 @@ int rp_fleet_write_target(const rp_fleet *f, const rp_plan *p, const char *dir, 
         char *prof = rp_xasprintf("%s/profiles.csv", tmp);
         if ((rc = write_fleet_json(f, p, tmp, err)) == 0 &&
             (rc = write_instances(f, p, tmp, err)) == 0 &&
-            (rc = rp_profiles_write(f, prof, err)) == 0 &&
-            (chmod(tmp, 0755) < 0 || rename(tmp, base) < 0))
-            rc = io_error(err, base, "cannot create");
-        if (rc < 0)
-            remove_tmpdir(tmp);
+            (rc = rp_profiles_write(f, prof, err)) == 0 && chmod(tmp, 0755) < 0)
+            rc = io_error(err, tmp, "cannot create");
         free(prof);
+        if (rc < 0) {
+            remove_tmpdir(tmp);
+        } else {
+            *staged = tmp;
+            tmp = NULL;
+        }
     }
     free(tmp);
     free(base);
     return rc;
+}
+
+int rp_fleet_commit_target(char *staged, const char *dir, rp_error *err)
+{
+    char *base = strip_slashes(dir);
+    int rc = 0;
+    if (rename(staged, base) < 0) {
+        rc = io_error(err, base, "cannot create");
+        remove_tmpdir(staged);
+    }
+    free(base);
+    free(staged);
+    return rc;
+}
+
+void rp_fleet_discard_target(char *staged)
+{
+    if (staged)
+        remove_tmpdir(staged);
+    free(staged);
+}
+
+int rp_fleet_write_target(const rp_fleet *f, const rp_plan *p, const char *dir, rp_error *err)
+{
+    char *staged;
+    int rc = rp_fleet_stage_target(f, p, dir, &staged, err);
+    return rc < 0 ? rc : rp_fleet_commit_target(staged, dir, err);
 }

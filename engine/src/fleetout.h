@@ -24,4 +24,18 @@
  * or a file cannot be written. */
 int rp_fleet_write_target(const rp_fleet *f, const rp_plan *p, const char *dir, rp_error *err);
 
+/* The same in two steps, so that a caller can write other outputs between
+ * them and leave nothing behind when one fails. rp_fleet_target_check: 0
+ * when dir may be written (absent, or an empty directory), else RP_EUSAGE.
+ * rp_fleet_stage_target: the three files in a temporary sibling of dir,
+ * whose path (*staged, the caller's) goes to rp_fleet_commit_target, which
+ * renames it into place, or to rp_fleet_discard_target, which removes it;
+ * both free it. Errors as rp_fleet_write_target's; a failed step leaves
+ * nothing behind. */
+int rp_fleet_target_check(const char *dir, rp_error *err);
+int rp_fleet_stage_target(const rp_fleet *f, const rp_plan *p, const char *dir, char **staged,
+                          rp_error *err);
+int rp_fleet_commit_target(char *staged, const char *dir, rp_error *err);
+void rp_fleet_discard_target(char *staged);
+
 #endif

@@ -14,9 +14,11 @@ int rp_profiles_read(rp_fleet *f, const char *path, rp_error *err);
 /* Builds f->prof from load.csv by the nearest-rank quantile per slot
  * (SPEC §2), streaming: the file is read in passes and only a bounded
  * number of sample values (mem_budget_samples; 0 = default 16M) is held in
- * memory at once; rows are never kept. Returns rows read in *rows (may be NULL). */
+ * memory at once; rows are never kept. Returns rows read in *rows and the
+ * passes over the file in *passes (one to count, one per batch; either may
+ * be NULL). */
 int rp_load_read(rp_fleet *f, const char *path, size_t mem_budget_samples, size_t *rows,
-                 rp_error *err);
+                 size_t *passes, rp_error *err);
 
 /* Profiles are stored as 32-bit floats: true when x stays finite as one
  * (it rounds to at most FLT_MAX). Every profile value read from a file,

@@ -30,7 +30,8 @@ typedef struct loader {
     uint32_t *count; /* samples per (instance, metric) */
     /* the current batch: instances [a, b) */
     size_t a, b;
-    size_t *off;  /* b - a + 1 offsets into vals/cells */
+    size_t batches; /* passes after the count */
+    size_t *off;    /* b - a + 1 offsets into vals/cells */
     size_t *fill; /* write cursor per instance */
     float *vals;
     uint16_t *cells; /* metric * S + slot */
@@ -258,6 +259,7 @@ static int run_batches(loader *L, size_t budget, rp_error *err)
             L->off[i - a + 1] = L->off[i - a] + inst_samples(L, i);
         memcpy(L->fill, L->off, (L->b - a) * sizeof *L->fill);
         rc = collect_pass(L, err);
+        L->batches++;
         if (rc == 0)
             build_batch(L, tmp, start);
     }
@@ -267,7 +269,7 @@ static int run_batches(loader *L, size_t budget, rp_error *err)
 }
 
 int rp_load_read(rp_fleet *f, const char *path, size_t mem_budget_samples, size_t *rows,
-                 rp_error *err)
+                 size_t *passes, rp_error *err)
 {
     loader L;
     memset(&L, 0, sizeof L);
@@ -282,6 +284,8 @@ int rp_load_read(rp_fleet *f, const char *path, size_t mem_budget_samples, size_
         rp_profiles_fill_defaults(f);
         if (rows)
             *rows = L.rows;
+        if (passes)
+            *passes = 1 + L.batches;
     }
     rp_csv_close(L.csv);
     free(L.count);

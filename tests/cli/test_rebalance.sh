@@ -237,11 +237,17 @@ oc=$("$bin" check "$t" --json 2>/dev/null | jq -c '.over_capacity | length')
 
 # Unplaced instances come back as new; a catalog named by relative path is
 # made absolute; quoted CSV fields survive; peak profiles are not written.
+# The new i-6 peaks at 1000 of every metric: no reef or dedicated size holds
+# it, so it is unplaced.
 tiny=$tmp/tiny; cp -r "$root/tests/fixtures/tiny" "$tiny"
 cp "$root/models/azure-vcore.json" "$tiny/cat.json"
 jq '.catalog = "cat.json" | .reefs[1].state = "broken" | .reefs[0].pool_sku = "GP_Gen5_2"' \
   "$root/tests/fixtures/tiny/fleet.json" > "$tiny/fleet.json"
 sed -i 's/,g1,/,"g,1",/' "$tiny/instances.csv"
+echo 'i-6,westus2,standard,,,,,false,,,' >> "$tiny/instances.csv"
+for m in db_compute db_storage_gb cpu_cores memory_gb share_gb share_iops; do
+  echo "i-6,$m$(printf ',1000%.0s' $(seq 24))"
+done >> "$tiny/profiles.csv"
 "$bin" rebalance "$tiny" -o "$tmp/tiny.json" --target-fleet "$tmp/tiny.t" --peak-profiles 2>/dev/null
 rc=$?
 if [ "$rc" = 0 ] && "$bin" check "$tmp/tiny.t" >/dev/null 2>&1; then ok "tiny target fleet loads"
@@ -258,9 +264,14 @@ grep -q '"g,1"' "$tmp/tiny.t/instances.csv" && ok "target fleet: quoted group ke
 numbers() { awk -F, -v OFS=, 'NR > 1 && $1 != "i-5" {for (k = 3; k <= NF; k++) $k += 0; print}' "$1" | sort; }
 cmp -s <(numbers "$tiny/profiles.csv") <(numbers "$tmp/tiny.t/profiles.csv") \
   && ok "target fleet: real profiles written under --peak-profiles" || bad "target profiles flattened"
-for id in $(jq -r '.unplaced[].instance_id' "$tmp/tiny.json"); do
-  grep -q "^$id,westus2,[a-z]*,,,,," "$tmp/tiny.t/instances.csv" || bad "unplaced $id not new in target"
-done
+if jq -e '(.unplaced | length > 0) and any(.unplaced[]; .instance_id == "i-6")' "$tmp/tiny.json" >/dev/null 2>&1
+then
+  ok "tiny: the oversized new i-6 is unplaced"
+  for id in $(jq -r '.unplaced[].instance_id' "$tmp/tiny.json"); do
+    grep -q "^$id,westus2,[a-z]*,,,,," "$tmp/tiny.t/instances.csv" && ok "target fleet: unplaced $id comes back as new" \
+      || bad "unplaced $id not new in target"
+  done
+else bad "tiny: i-6 not unplaced: $(jq -c .unplaced "$tmp/tiny.json" 2>&1)"; fi
 # A target directory that is not empty: exit 2, nothing written.
 mkdir -p "$tmp/full"; touch "$tmp/full/x"
 "$bin" rebalance "$tiny" -o "$tmp/none.json" --target-fleet "$tmp/full" 2>"$tmp/err"; rc=$?
@@ -269,6 +280,28 @@ if [ "$rc" = 2 ] && [ ! -e "$tmp/none.json" ] && grep -q "not empty" "$tmp/err";
 else bad "non-empty target: exit $rc, $(cat "$tmp/err")"; fi
 "$bin" rebalance "$tiny" --target-fleet 2>/dev/null; [ $? = 2 ] && ok "--target-fleet needs a value" \
   || bad "--target-fleet without a value"
+# Outputs that cannot be written are refused before the search starts: one
+# line, exit 2, nothing written.
+REEFPLAN_LOG=info "$bin" rebalance "$tiny" -o "$tmp/nodir/p.json" --target-fleet "$tmp/tf1" \
+  2>"$tmp/err"; rc=$?
+if [ "$rc" = 2 ] && [ "$(cat "$tmp/err")" = "reefplan: cannot write $tmp/nodir/p.json: No such file or directory" ] &&
+   [ ! -e "$tmp/tf1" ]; then ok "-o in a missing directory refused before the search"
+else bad "-o in a missing directory: exit $rc, $(cat "$tmp/err")"; fi
+REEFPLAN_LOG=info "$bin" rebalance "$tiny" -o "$tmp/none.json" --target-fleet "$tmp/full" 2>"$tmp/err"; rc=$?
+if [ "$rc" = 2 ] && [ "$(cat "$tmp/err")" = "$tmp/full: error: output directory exists and is not empty" ]; then
+  ok "non-empty target directory refused before the search"
+else bad "non-empty target, before the search: exit $rc, $(cat "$tmp/err")"; fi
+# The plan cannot be written (stdout is full) after the target fleet was
+# staged: exit 1, the one error line, and neither the target fleet nor its
+# temporary sibling is left.
+if [ -w /dev/full ]; then
+  "$bin" rebalance "$tiny" --target-fleet "$tmp/tf2" >/dev/full 2>"$tmp/err"; rc=$?
+  left=$(find "$tmp" -maxdepth 1 -name 'tf2*' | wc -l)
+  if [ "$rc" = 1 ] && [ "$left" = 0 ] &&
+     [ "$(cat "$tmp/err")" = "reefplan: cannot write to stdout: No space left on device" ]; then
+    ok "plan not written: no target fleet left, no summary printed"
+  else bad "plan not written: exit $rc, $left left, $(cat "$tmp/err")"; fi
+else bad "/dev/full is not writable here"; fi
 # --lns-steps: a whole number from -2; anything else is a usage error, no plan.
 for v in 1.5 -3 x; do
   "$bin" rebalance "$tiny" --lns-steps "$v" -o "$tmp/lns.json" 2>"$tmp/err"; rc=$?
@@ -343,9 +376,10 @@ done
 gen g11-120 --instances 120 --seed 11 --slots 24 --states on
 "$bin" rebalance "$tmp/g11-120" --peak-profiles -o "$tmp/g11.json" 2>/dev/null \
   || bad "g11-120 --peak-profiles: rebalance failed"
-v=$("$bin" verify "$tmp/g11-120" "$tmp/g11.json" 2>&1 | grep -v "^plan valid")
-[ -z "$v" ] && ok "g11-120 --peak-profiles: valid, group mates apart at every step" \
-  || bad "g11-120 --peak-profiles: $(head -3 <<<"$v" | tr '\n' ';')"
+v=$("$bin" verify "$tmp/g11-120" "$tmp/g11.json" 2>&1); rc=$?
+if [ "$rc" = 0 ] && [[ $v == "plan valid: "* ]] && [ "$(wc -l <<<"$v")" = 1 ]; then
+  ok "g11-120 --peak-profiles: valid, group mates apart at every step"
+else bad "g11-120 --peak-profiles: verify exit $rc: $(head -3 <<<"$v" | tr '\n' ';')"; fi
 props "g11-120 --peak-profiles" "$tmp/g11-120" "$tmp/g11.json" 40
 
 # The reef tier MIPs at the end of the search: after a short search (100

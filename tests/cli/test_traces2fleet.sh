@@ -79,20 +79,27 @@ oracle() { # slots
     }'
 }
 # Compares every instance's cpu_cores row with max(0.02 P, P q/100), P its
-# x_cpu_peak, within the 3-significant-digit rounding. Prints mismatches.
+# x_cpu_peak, within the 3-significant-digit rounding; each instance of
+# instances.csv has exactly one such row, and there is at least one. Prints
+# mismatches; fails on any.
 compare() { # fleet dir, oracle file
   awk -F, -v OR="$2" '
     BEGIN { while ((getline l < OR) > 0) { split(l, f, "\t"); q[f[1] SUBSEP f[2]] = f[3] } }
     FILENAME ~ /instances.csv$/ { if (FNR > 1) { vm = $12; gsub(/"/, "", vm); who[$1] = vm; peak[$1] = $13 }; next }
     FNR > 1 && $2 == "cpu_cores" {
-      rows++
+      rows++; seen[$1]++
+      if (!($1 in who)) { printf "%s: cpu_cores row of no instance in instances.csv\n", $1; bad++ }
       for (t = 0; t < NF - 2; t++) {
         e = peak[$1] * q[who[$1] SUBSEP t] / 100; if (e < 0.02 * peak[$1]) e = 0.02 * peak[$1]
         d = $(t + 3) - e; if (d < 0) d = -d
         if (d > 0.006 * e + 0.0006) { printf "%s (%s) slot %d: got %s want %.4f\n", $1, who[$1], t, $(t + 3), e; bad++ }
       }
     }
-    END { if (!rows) print "no cpu_cores rows"; exit bad > 0 }' "$1/instances.csv" "$1/profiles.csv"
+    END {
+      if (!rows) print "no cpu_cores rows"
+      for (i in who) if (seen[i] != 1) { printf "%s: %d cpu_cores rows, want 1\n", i, seen[i]; bad++ }
+      exit (bad > 0 || !rows)
+    }' "$1/instances.csv" "$1/profiles.csv"
 }
 check_fleet() { # dir, instances
   out=$("$bin" check "$1" 2>&1) || { bad "check $1: $out"; return; }

@@ -585,17 +585,21 @@ START_TEST(test_use_peak_with_last_instance)
 {
     rp_fleet *f = tf_new(24, 1, 0);
     tf_random(f, 0);
-    rp_reef_use u;
+    rp_reef_use u, snap = {0};
     rp_use_init(&u, f);
     tf_add(&u, f, 0, ALL_SHARED, +1);
+    rp_use_copy(&snap, &u, f);
     double peak[RP_NMETRICS];
     rp_use_peak_with(&u, f, 0, ALL_SHARED, -1, peak);
     for (int m = 0; m < RP_NMETRICS; m++)
         ck_assert(peak[m] == 0.0);
+    /* u unchanged: counts, per-slot sums, peaks */
+    assert_use_eq(&u, &snap, f);
     rp_use_peak_with(&u, f, 0, ALL_SHARED, +1, peak); /* twice the load */
     ck_assert_double_eq_tol(peak[RP_M_CPU], 2.0 * rp_fleet_peak(f, 0, RP_M_CPU), 1e-12);
-    ck_assert_int_eq(u.n, 1); /* u unchanged */
+    assert_use_eq(&u, &snap, f);
     rp_use_free(&u);
+    rp_use_free(&snap);
     tf_free(f);
 }
 END_TEST

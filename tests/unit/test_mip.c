@@ -387,9 +387,9 @@ START_TEST(tiny_not_above_heuristic)
 }
 END_TEST
 
-/* A starting solution, feasible (the current placement) or not (both in
- * A with a group between them), never changes the optimum; the solver's
- * plan maps onto the model's reefs. */
+/* A starting solution, feasible (the current placement) or not (a move
+ * over a budget of 0; both in A with a group between them), never changes
+ * the optimum; the solver's plan maps onto the model's reefs. */
 START_TEST(warm_start)
 {
     rp_fleet *f = make_fleet(&(spec){"active", "active", 10, 2,
@@ -439,6 +439,26 @@ START_TEST(warm_start)
     free(from);
     rp_plan_free(p);
     rp_solver_free(s);
+    rp_fleet_free(f);
+    /* a and b in one group: apart is feasible, both in A is not. */
+    f = make_fleet(&(spec){"active", "active", 10, 2,
+                           "a,r,std,A,shared,shared,shared,false,g,,\n"
+                           "b,r,std,B,shared,shared,shared,false,g,,\n",
+                           0},
+                   NULL);
+    start[0] = (rp_mip_place){0, {0, 0, 0}, {-1, 0, 0}};
+    start[1] = (rp_mip_place){1, {0, 0, 0}, {-1, 0, 0}};
+    o.start = start;
+    ck_assert_int_eq(rp_mip_solve_opts(f, &o, &r, &err), 0);
+    ck_assert(r.start_used);
+    ck_assert_double_eq_tol(r.objective, 702.0, 1e-6);
+    rp_mip_result_free(&r);
+    start[1].reef = 0; /* b joins a in A */
+    ck_assert_int_eq(rp_mip_solve_opts(f, &o, &r, &err), 0);
+    ck_assert(!r.start_used);
+    ck_assert_double_eq_tol(r.objective, 702.0, 1e-6);
+    ck_assert_int_ne(r.place[0].reef, r.place[1].reef);
+    rp_mip_result_free(&r);
     rp_fleet_free(f);
 }
 END_TEST

@@ -124,7 +124,7 @@ static void write_file(const char *name, const char *text)
 static int load(rp_fleet *f, size_t budget, size_t *rows, rp_error *err)
 {
     char *path = rp_xasprintf("%s/load.csv", dir);
-    int rc = rp_load_read(f, path, budget, rows, err);
+    int rc = rp_load_read(f, path, budget, rows, NULL, err);
     free(path);
     return rc;
 }
@@ -201,12 +201,14 @@ static void write_random_load(int nrows, unsigned seed, bool shuffle_rows)
     free(path);
 }
 
-static float *load_profiles(size_t budget)
+static float *load_profiles(size_t budget, size_t *passes)
 {
     rp_fleet *f = fleet_new();
     rp_error err;
     size_t rows;
-    ck_assert_int_eq(load(f, budget, &rows, &err), 0);
+    char *path = rp_xasprintf("%s/load.csv", dir);
+    ck_assert_int_eq(rp_load_read(f, path, budget, &rows, passes, &err), 0);
+    free(path);
     ck_assert_uint_eq(rows, 3000);
     size_t n = f->ninst * RP_NMETRICS * (size_t)f->set.slots;
     float *copy = rp_xmalloc(n * sizeof *copy);
@@ -218,15 +220,21 @@ static float *load_profiles(size_t budget)
 START_TEST(batches_match_single_pass)
 {
     write_random_load(3000, 11, false);
-    float *one = load_profiles(0);
-    float *tiny = load_profiles(7); /* every instance in its own batch */
-    float *mid = load_profiles(1300);
+    size_t passes[3];
+    float *one = load_profiles(0, &passes[0]);
+    /* 3,000 samples over 5 instances: a budget of 7 puts every instance in
+     * its own batch, one of 1,300 two instances in each (the last alone). */
+    float *tiny = load_profiles(7, &passes[1]);
+    float *mid = load_profiles(1300, &passes[2]);
+    ck_assert_uint_eq(passes[0], 2);
+    ck_assert_uint_eq(passes[1], 1 + 5);
+    ck_assert_uint_eq(passes[2], 1 + 3);
     size_t n = 5 * RP_NMETRICS * 24;
     ck_assert_int_eq(memcmp(one, tiny, n * sizeof *one), 0);
     ck_assert_int_eq(memcmp(one, mid, n * sizeof *one), 0);
     /* Same samples, rows shuffled. */
     write_random_load(3000, 11, true);
-    float *shuf = load_profiles(0);
+    float *shuf = load_profiles(0, NULL);
     ck_assert_int_eq(memcmp(one, shuf, n * sizeof *one), 0);
     free(one);
     free(tiny);
