@@ -22,7 +22,7 @@ for f in instances.csv profiles.csv load.csv; do
   if cmp -s "$tmp/a/$f" "$tmp/c/$f"; then bad "$f identical with another seed"; else ok; fi
 done
 # no temporary directories left next to the output
-if ls "$tmp" | grep -q '\.tmp\.'; then bad "temporary directory left behind"; else ok; fi
+if find "$tmp" -maxdepth 1 -name '*.tmp.*' | grep -q .; then bad "temporary directory left behind"; else ok; fi
 
 # shape of the output
 [ "$(($(wc -l < "$tmp/a/instances.csv") - 1))" = 400 ] && ok || bad "instances.csv rows"

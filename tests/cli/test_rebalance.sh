@@ -415,7 +415,7 @@ else bad "to_fleet.sh: $(cat "$tmp/err5")"; fi
 # on stdout (never a plan with a NaN cost). i-3 is pinned with a dedicated
 # database and peaks at 30 vCores, above the largest single database (32 at
 # 30% headroom); i-1 peaks at 57, above the largest pool (56).
-edit() { rm -rf "$tmp/$1"; cp -r "$root/tests/fixtures/tiny" "$tmp/$1"; }
+edit() { rm -rf "${tmp:?}/$1"; cp -r "$root/tests/fixtures/tiny" "$tmp/$1"; }
 edit big-ded; sed -i '/^i-3,db_compute/s/,[0-9.]*/,30/2' "$tmp/big-ded/profiles.csv"
 edit big-sh; sed -i '2s/,0.1,/,57,/' "$tmp/big-sh/profiles.csv"
 for c in "big-ded:instance i-3 keeps a dedicated db that no size holds (it is pinned)" \

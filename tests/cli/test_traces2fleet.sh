@@ -154,7 +154,7 @@ done
 cmp -s "$tmp/s5/instances.csv" "$tmp/s5c/instances.csv" && bad "same plans with another seed" || ok
 conv --trace planetlab --in "$tmp/pl.csv" --slots 24 --instances 1 -o "$tmp/s1" || bad "s1"
 check_fleet "$tmp/s1" 1
-if ls "$tmp" | grep -q '\.tmp\.'; then bad "temporary directory left behind"; else ok; fi
+if find "$tmp" -maxdepth 1 -name '*.tmp.*' | grep -q .; then bad "temporary directory left behind"; else ok; fi
 # the converted fleet rebalances and verifies
 if "$bin" rebalance "$tmp/pl24" --move-budget -1 --time-limit 5 -o "$tmp/plan.json" 2>/dev/null \
    && "$bin" verify "$tmp/pl24" "$tmp/plan.json" >/dev/null; then ok; else bad "rebalance/verify of pl24"; fi
