@@ -146,17 +146,8 @@ static rp_catalog *catalog(void)
 static char *slurp(const char *dir, const char *name, size_t *len)
 {
     char *p = rp_xasprintf("%s/%s", dir, name);
-    FILE *fp = fopen(p, "rb");
-    ck_assert_ptr_nonnull(fp);
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    rewind(fp);
-    char *buf = rp_xmalloc((size_t)n + 1);
-    ck_assert_uint_eq(fread(buf, 1, (size_t)n, fp), (size_t)n);
-    buf[n] = '\0';
-    fclose(fp);
+    char *buf = rp_test_read(p, len);
     free(p);
-    *len = (size_t)n;
     return buf;
 }
 

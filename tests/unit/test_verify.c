@@ -12,16 +12,7 @@
 
 static char *slurp(const char *path)
 {
-    FILE *fp = fopen(path, "rb");
-    ck_assert_msg(fp != NULL, "cannot open %s", path);
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *s = rp_xmalloc((size_t)n + 1);
-    ck_assert_int_eq(fread(s, 1, (size_t)n, fp), (size_t)n);
-    s[n] = '\0';
-    fclose(fp);
-    return s;
+    return rp_test_read(path, NULL);
 }
 
 /* Replaces every occurrence of from in s with to (freeing s). */

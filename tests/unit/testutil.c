@@ -24,6 +24,23 @@ char *rp_test_tmpdir(void)
     return rp_xstrdup(d);
 }
 
+char *rp_test_read(const char *path, size_t *len)
+{
+    FILE *fp = fopen(path, "rb");
+    ck_assert_msg(fp != NULL, "cannot open %s", path);
+    ck_assert_int_eq(fseek(fp, 0, SEEK_END), 0);
+    long n = ftell(fp);
+    ck_assert_int_ge(n, 0);
+    rewind(fp);
+    char *buf = rp_xmalloc((size_t)n + 1);
+    ck_assert_uint_eq(fread(buf, 1, (size_t)n, fp), (size_t)n);
+    buf[n] = '\0';
+    fclose(fp);
+    if (len)
+        *len = (size_t)n;
+    return buf;
+}
+
 char *rp_test_write(const char *dir, const char *name, const char *text)
 {
     char *p = rp_xasprintf("%s/%s", dir, name);
