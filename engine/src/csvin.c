@@ -42,14 +42,14 @@ struct rp_csv {
     char *rec;
     size_t rec_len, rec_cap;
     size_t *off, *flen;
-    long *fcols;
+    long *flines, *fcols; /* where each field starts (a quoted newline moves it) */
     size_t nf, fcap;
     long rec_line;
     bool row_done;
     long end_line, end_col; /* where the record ended */
     /* header */
     char **cols;
-    long *hcols; /* column of each header name */
+    long *hlines, *hcols; /* where each header name starts */
     size_t ncols;
 };
 
@@ -69,6 +69,7 @@ static void grow_fields(rp_csv *c)
     size_t cap = c->fcap ? c->fcap * 2 : 16;
     c->off = rp_xreallocarray(c->off, cap, sizeof *c->off);
     c->flen = rp_xreallocarray(c->flen, cap, sizeof *c->flen);
+    c->flines = rp_xreallocarray(c->flines, cap, sizeof *c->flines);
     c->fcols = rp_xreallocarray(c->fcols, cap, sizeof *c->fcols);
     c->fcap = cap;
 }
@@ -92,6 +93,7 @@ static void on_field(void *s, size_t len, void *data)
     c->rec[c->rec_len + len] = '\0';
     c->off[c->nf] = c->rec_len;
     c->flen[c->nf] = len;
+    c->flines[c->nf] = c->fline;
     c->fcols[c->nf] = c->fcol;
     c->nf++;
     c->rec_len += len + 1;
@@ -318,7 +320,7 @@ static int check_utf8(const rp_csv *c, rp_error *err)
         rp_error_excerpt(pre, near);
         free(pre);
         if (!c->cols)
-            return rp_error_set(err, RP_EPARSE, c->path, c->rec_line, c->fcols[k],
+            return rp_error_set(err, RP_EPARSE, c->path, c->flines[k], c->fcols[k],
                                 "column name: invalid UTF-8: unable to decode byte 0x%02x "
                                 "near '%s'",
                                 byte, near);
@@ -333,10 +335,11 @@ static int check_header(rp_csv *c, rp_error *err)
 {
     for (size_t k = 0; k < c->ncols; k++) {
         if (!c->cols[k][0])
-            return rp_error_set(err, RP_EPARSE, c->path, 1, c->hcols[k], "empty column name");
+            return rp_error_set(err, RP_EPARSE, c->path, c->hlines[k], c->hcols[k],
+                                "empty column name");
         for (size_t j = 0; j < k; j++)
             if (!strcmp(c->cols[j], c->cols[k]))
-                return rp_error_set(err, RP_EDUPLICATE, c->path, 1, c->hcols[k],
+                return rp_error_set(err, RP_EDUPLICATE, c->path, c->hlines[k], c->hcols[k],
                                     "duplicate column '%s' (first at column %ld)", c->cols[k],
                                     c->hcols[j]);
     }
@@ -365,9 +368,11 @@ static int read_header(rp_csv *c, rp_error *err)
         return rc;
     c->ncols = c->nf;
     c->cols = rp_xcalloc(c->nf, sizeof *c->cols);
+    c->hlines = rp_xcalloc(c->nf, sizeof *c->hlines);
     c->hcols = rp_xcalloc(c->nf, sizeof *c->hcols);
     for (size_t k = 0; k < c->nf; k++) {
         c->cols[k] = rp_xstrdup(c->rec + c->off[k]);
+        c->hlines[k] = c->flines[k];
         c->hcols[k] = c->fcols[k];
     }
     return check_header(c, err);
@@ -409,11 +414,13 @@ void rp_csv_close(rp_csv *c)
     for (size_t k = 0; k < c->ncols; k++)
         free(c->cols[k]);
     free(c->cols);
+    free(c->hlines);
     free(c->hcols);
     free(c->buf);
     free(c->rec);
     free(c->off);
     free(c->flen);
+    free(c->flines);
     free(c->fcols);
     free(c->path);
     free(c);
@@ -451,7 +458,7 @@ int rp_csv_columns(rp_csv *c, const char *const *required, const char *const *op
     for (size_t k = 0; k < c->ncols; k++) {
         const char *n = c->cols[k];
         if (!in_list(required, n) && !in_list(optional, n) && strncmp(n, "x_", 2) != 0)
-            return rp_error_set(err, RP_EUNKNOWN, c->path, 1, c->hcols[k],
+            return rp_error_set(err, RP_EUNKNOWN, c->path, c->hlines[k], c->hcols[k],
                                 "unknown column '%s'", n);
     }
     size_t i = 0;
@@ -470,7 +477,7 @@ static int check_width(rp_csv *c, rp_error *err)
 {
     if (c->nf == c->ncols)
         return 0;
-    long line = c->nf > c->ncols ? c->rec_line : c->end_line;
+    long line = c->nf > c->ncols ? c->flines[c->ncols] : c->end_line;
     long col = c->nf > c->ncols ? c->fcols[c->ncols] : c->end_col;
     return rp_error_set(err, RP_EPARSE, c->path, line, col, "row has %zu fields, header has %zu",
                         c->nf, c->ncols);
@@ -502,6 +509,11 @@ long rp_csv_line(const rp_csv *c)
     return c->rec_line;
 }
 
+long rp_csv_field_line(const rp_csv *c, size_t k)
+{
+    return c->flines[k];
+}
+
 long rp_csv_col(const rp_csv *c, size_t k)
 {
     return c->fcols[k];
@@ -519,6 +531,6 @@ int rp_csv_field_error(const rp_csv *c, size_t k, rp_error *err, int code, const
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return rp_error_set(err, code, c->path, c->rec_line, c->fcols[k], "column '%s': %s",
+    return rp_error_set(err, code, c->path, c->flines[k], c->fcols[k], "column '%s': %s",
                         k < c->ncols ? c->cols[k] : "?", msg);
 }

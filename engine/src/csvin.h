@@ -36,7 +36,8 @@ int rp_csv_next(rp_csv *c, rp_error *err);
 /* Field k of the current record (NUL-terminated) and its position. */
 const char *rp_csv_field(const rp_csv *c, size_t k);
 size_t rp_csv_field_len(const rp_csv *c, size_t k);
-long rp_csv_line(const rp_csv *c);        /* line where the record starts */
+long rp_csv_line(const rp_csv *c);                 /* line where the record starts */
+long rp_csv_field_line(const rp_csv *c, size_t k); /* line where field k starts */
 long rp_csv_col(const rp_csv *c, size_t k); /* column (1-based byte) where field k starts */
 const char *rp_csv_path(const rp_csv *c);
 

@@ -40,6 +40,12 @@ int rp_error_set(rp_error *err, int code, const char *file, long line, long col,
     va_start(ap, fmt);
     vsnprintf(err->msg, sizeof err->msg, fmt, ap);
     va_end(ap);
+    /* Names and values in the message come from the input: its control
+     * characters (a newline in a quoted column name or a JSON key, a
+     * terminal escape) would break the one-line message. */
+    for (char *p = err->msg; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
     return code;
 }
 

@@ -42,7 +42,9 @@ const char *rp_strerror(int code);
 /* "RP_EPARSE" style name for a code. */
 const char *rp_err_name(int code);
 
-/* Fills err (if not NULL) and returns code. */
+/* Fills err (if not NULL) and returns code. Control characters in the
+ * formatted message become '?', so that it stays one line whatever input
+ * names it quotes. */
 int rp_error_set(rp_error *err, int code, const char *file, long line, long col,
                  const char *fmt, ...) RP_PRINTF(6, 7);
 

@@ -150,7 +150,7 @@ static int read_row(reader *r, rp_error *err)
     RP_VEC_PUSH(&r->inst, rp_instance, in);
     const char *g = fld(r, C_GROUP);
     RP_VEC_PUSH(&r->groups, char *, g[0] ? rp_xstrdup(g) : NULL);
-    RP_VEC_PUSH(&r->lines, long, rp_csv_line(r->csv));
+    RP_VEC_PUSH(&r->lines, long, rp_csv_field_line(r->csv, (size_t)r->idx[C_ID]));
     RP_VEC_PUSH(&r->cols, long, rp_csv_col(r->csv, (size_t)r->idx[C_ID]));
     return 0;
 }

@@ -381,9 +381,17 @@ int rp_jdoc_keys(const rp_jdoc *doc, const char *jpath, const json_t *v,
     char path[512];
     json_object_foreach((json_t *)v, key, val)
     {
-        if (!in_list(required, key) && !in_list(optional, key))
-            return rp_jdoc_error(doc, rp_jdoc_path_key(path, sizeof path, jpath, key), err,
-                                 RP_EUNKNOWN, "unknown field");
+        if (in_list(required, key) || in_list(optional, key))
+            continue;
+        /* A key with the path's own separators cannot be found by its
+         * path: the error names it and points at its object. */
+        if (strpbrk(key, ".[]")) {
+            char ex[72];
+            return rp_jdoc_error(doc, jpath, err, RP_EUNKNOWN, "unknown field '%s'",
+                                 rp_error_excerpt(key, ex));
+        }
+        return rp_jdoc_error(doc, rp_jdoc_path_key(path, sizeof path, jpath, key), err, RP_EUNKNOWN,
+                             "unknown field");
     }
     for (; required && *required; required++)
         if (!json_object_get(v, *required))
