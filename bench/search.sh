@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# What moves buy, and what --restarts buys, on the generated fleets of
-# bench/mip and bench/run.sh:
+# What moves, restarts and the search's exact steps buy, on the generated
+# fleets of bench/mip and bench/run.sh:
 #
 #  a. the 10k x 24 fleet of bench/mip rebalanced at move budgets 0, 10, 30,
 #     100 (the fleet's), 300 and unlimited: objective, lower bound, gap,
@@ -8,23 +8,27 @@
 #  b. at the fleet's budget, the whole sizes the plan pays for against what
 #     its reefs' shared load needs at each reef's busiest slot, per region
 #     (from the plan's --target-fleet);
-#  c. --restarts 4 against one run on fleets of 200 to 1,000 instances.
+#  c. --restarts 4 against one run on fleets of 200 to 1,000 instances;
+#  d. the large-neighbourhood MIP steps (default) against none
+#     (--lns-steps 0), search seeds 1-3, on the same fleets;
+#  e. what the reef tier MIPs at the end of the search gained in the runs
+#     of c (one run) and a (the fleet's budget), from their info log.
 #
-#   bash bench/budget.sh [--time-limit S] [--scratch DIR] [--out FILE]
+#   bash bench/search.sh [--time-limit S] [--scratch DIR] [--out FILE]
 #
 #   --time-limit S  rebalance time limit per run (default 60)
-#   --scratch DIR   fleets, plans and logs (default /tmp/reefplan-bench/budget)
-#   --out FILE      the report (default bench/RESULTS-budget.md, replaced)
+#   --scratch DIR   fleets, plans and logs (default /tmp/reefplan-bench/search)
+#   --out FILE      the report (default bench/RESULTS-search.md, replaced)
 #
-# Runs one after the other, about 6 minutes on 2 cores. Not a test: ctest
+# Runs one after the other, about 12 minutes on 2 cores. Not a test: ctest
 # never runs it.
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-tl=60 scratch=/tmp/reefplan-bench/budget out=$root/bench/RESULTS-budget.md
-cmdline="bash bench/budget.sh"
+tl=60 scratch=/tmp/reefplan-bench/search out=$root/bench/RESULTS-search.md
+cmdline="bash bench/search.sh"
 [ $# -eq 0 ] || cmdline+=$(printf " %q" "$@")
-die() { echo "bench/budget.sh: $*" >&2; exit 2; }
+die() { echo "bench/search.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case $1 in
     --time-limit) tl=${2:?}; shift ;;
@@ -58,7 +62,7 @@ run() {
   echo "== $name: rebalance $fleet $*" >&2
   local t0 t1
   t0=$(date +%s.%N)
-  "$rp" rebalance "$fleet" --time-limit "$tl" --json -o "$scratch/$name.plan.json" "$@" \
+  REEFPLAN_LOG=info "$rp" rebalance "$fleet" --time-limit "$tl" --json -o "$scratch/$name.plan.json" "$@" \
     >"$scratch/$name.sum.json" 2>"$scratch/$name.log" || { cat "$scratch/$name.log" >&2; fail=1; }
   t1=$(date +%s.%N)
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }' >"$scratch/$name.secs"
@@ -162,10 +166,38 @@ for pair in "200 x 24:$f200" "300 x 24, one region:$f300" "500 x 24, one region:
     "$(sum "$base-r4" .stopped_by)" "$(cat "$scratch/$base-r1.ok")" "$(cat "$scratch/$base-r4.ok")")")
 done
 
+# ---- d. large-neighbourhood steps against none ----------------------------
+rows_d=()
+for pair in "200 x 24:$f200" "500 x 24, one region:$f500" "1,000 x 24:$f1k" "1,000 x 168:$f1k168"; do
+  label=${pair%%:*} fleet=${pair#*:} base=$(basename "$fleet")
+  for seed in 1 2 3; do
+    run "$base-s$seed" "$fleet" --seed "$seed"
+    run "$base-s$seed-nolns" "$fleet" --seed "$seed" --lns-steps 0
+    od=$(sum "$base-s$seed" .objective) o0=$(sum "$base-s$seed-nolns" .objective)
+    steps=$(sed -n 's/.*large-neighbourhood MIP steps: \([0-9]*\), improving \([0-9]*\).*/\1 (\2 improving)/p' \
+      "$scratch/$base-s$seed.log")
+    rows_d+=("$(printf '| %s | %s | %.2f | %.2f | %+.2f%% | %s | %s s | %s s | %s / %s |' "$label" "$seed" "$od" "$o0" \
+      "$(awk -v a="$o0" -v b="$od" 'BEGIN { print 100 * (b - a) / a }')" "${steps:-?}" \
+      "$(cat "$scratch/$base-s$seed.secs")" "$(cat "$scratch/$base-s$seed-nolns.secs")" \
+      "$(cat "$scratch/$base-s$seed.ok")" "$(cat "$scratch/$base-s$seed-nolns.ok")")")
+  done
+done
+
+# ---- e. the reef tier MIPs, from the logs of c and a ----------------------
+rows_e=()
+for pair in "200 x 24:fleet-200-24-r1" "1,000 x 24:fleet-1000-24-r1" "1,000 x 168:fleet-1000-168-r1" \
+  "10,000 x 24, budget 100:b100"; do
+  label=${pair%%:*} name=${pair#*:}
+  line=$(grep 'reef tier MIPs:' "$scratch/$name.log" | tail -1)
+  rows_e+=("$(sed -n 's/.*reef tier MIPs: \([0-9]*\) of \([0-9]*\) reefs improved, objective \([0-9.]*\) -> \([0-9.]*\), \([0-9.]*\) s.*/\1 \2 \3 \4 \5/p' <<<"$line" |
+    awk -v l="$label" '{ printf "| %s | %d of %d | %.2f | %.2f | %.2f | %s s |", l, $1, $2, $3, $4, $3 - $4, $5 }')")
+  [ -n "${rows_e[-1]}" ] || rows_e[-1]="| $label | (no reef tier MIP line in the log) | | | | |"
+done
+
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 took=$(($(date +%s) - t_start))
 {
-  echo "# Move budgets and restarts"
+  echo "# Move budgets, restarts and the search's exact steps"
   echo
   echo "_Written by \`$cmdline\`; run it again to refresh. Not a test: ctest and CI never run it._"
   echo
@@ -173,7 +205,7 @@ took=$(($(date +%s) - t_start))
   echo "- Commit: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD 2>/dev/null || echo ' plus working tree')"
   echo "- Machine: \`$(uname -srm)\`, $(nproc) logical cores, $(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
   echo "- Load average (1/5/15 min) at start: $load_start; at end: $load_end"
-  echo "- Every run: \`reefplan rebalance FLEET --time-limit $tl --json -o plan.json [options]\`, then"
+  echo "- Every run: \`REEFPLAN_LOG=info reefplan rebalance FLEET --time-limit $tl --json -o plan.json [options]\`, then"
   echo "  \`reefplan verify FLEET plan.json\` (with the same \`--move-budget\`). Times are wall"
   echo "  clock of the whole process; the machine is shared."
   echo
@@ -212,6 +244,26 @@ took=$(($(date +%s) - t_start))
   echo "| fleet | objective, one run | objective, four runs | change | time, one | time, four | stopped by (four) | valid |"
   echo "|---|---:|---:|---:|---:|---:|---|---|"
   printf '%s\n' "${rows_c[@]}"
+  echo
+  echo "## d. Large-neighbourhood MIP steps (default) against none"
+  echo
+  echo "The fleets of c. Options: \`--seed N\`, then \`--seed N --lns-steps 0\`. *change* ="
+  echo "(default - none) / none. *steps*: how many ran and how many lowered the objective"
+  echo "(from the log)."
+  echo
+  echo "| fleet | seed | objective, default | objective, none | change | steps | time, default | time, none | valid |"
+  echo "|---|---:|---:|---:|---:|---|---:|---:|---|"
+  printf '%s\n' "${rows_d[@]}"
+  echo
+  echo "## e. The reef tier MIPs at the end of the search"
+  echo
+  echo "From the info log of the one-run plans of c and of the budget-100 run of a: how many"
+  echo "reefs took their own MIP's tiers and sizes, the objective before and after, and the"
+  echo "time they took."
+  echo
+  echo "| fleet | reefs improved | objective before | after | gain | time |"
+  echo "|---|---|---:|---:|---:|---:|"
+  printf '%s\n' "${rows_e[@]}"
 } >"$out.tmp" && mv "$out.tmp" "$out"
-echo "bench/budget.sh: wrote $out" >&2
+echo "bench/search.sh: wrote $out" >&2
 exit $fail
