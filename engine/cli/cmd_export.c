@@ -35,6 +35,8 @@ int cmd_export(int argc, char **argv)
     }
     if (!dir || !lp)
         return usage();
+    if (rp_cli_output_check(lp) < 0) /* before the model is built */
+        return RP_EXIT_USAGE;
     rp_cli_log_init(0);
     rp_error err = {0};
     rp_fleet *f = NULL;

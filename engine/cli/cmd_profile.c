@@ -78,6 +78,8 @@ int cmd_profile(int argc, char **argv)
     profile_args a;
     if (parse_args(argc, argv, &a) != 0)
         return RP_EXIT_USAGE;
+    if (rp_cli_output_check(a.out) < 0) /* before load.csv is read */
+        return RP_EXIT_USAGE;
     rp_fleet *f;
     rp_error err;
     int rc = rp_fleet_load_json(a.fleet, &f, &err);

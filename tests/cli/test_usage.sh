@@ -36,6 +36,10 @@ expect 2 "reefplan rebalance: unknown option '--frob'" rebalance FLEET --frob
 expect 2 "reefplan rebalance: -o needs a file name" rebalance FLEET -o
 expect 2 "reefplan export: --lp needs a file name" export FLEET --lp
 expect 2 "reefplan check: unexpected argument 'B'" check A B
+# An output that cannot be written is refused before any input is read.
+expect 2 "reefplan: cannot write $tmp/nodir/x.lp: No such file or directory" export FLEET --lp "$tmp/nodir/x.lp"
+expect 2 "reefplan: cannot write $tmp/nodir/p.csv: No such file or directory" profile FLEET -o "$tmp/nodir/p.csv"
+expect 2 "reefplan: cannot write $tmp: Is a directory" export FLEET --lp "$tmp"
 
 # A missing argument prints the usage on stderr, exit 2.
 for args in "rebalance" "place FLEET" "verify FLEET" "export FLEET" "check"; do
