@@ -106,6 +106,20 @@ void rp__touch(journal *j, const rp_solver *s, size_t i);
 void rp__rollback(rp_solver *s, journal *j);
 /* Objective with penalties (and the tie-breaker in *shape). */
 double rp__total_cost(const rp_solver *s, double *shape);
+/* Sort key of instance i for placing the largest first: its peaks, each
+ * metric scaled by the first plan's default profile. */
+double rp__size_key(const rp_fleet *f, size_t i);
+/* The improvement loop's clock: true (and timed_out set) once 85% of the
+ * time limit has passed. */
+bool rp__out_of_time(rp_solver *s);
+/* Instances of reef r that may leave it, into out; returns how many. */
+size_t rp__members(const rp_solver *s, int r, int *out);
+/* Eliminates reef R by ejection chains (eliminate.c): its instances go to
+ * a pool; each is put where it fits at no extra cost, or swapped for
+ * smaller ones that join the pool (tabu keeps an ejected instance out of
+ * the reef it left for a few steps). Kept when the pool empties and the
+ * objective drops; buf: room for every instance. */
+bool rp__eliminate(rp_solver *s, int R, int *buf);
 /* Re-tiers instance i in its own reef when that lowers the objective,
  * recording it in j (if not NULL) first. */
 bool rp__retier(rp_solver *s, size_t i, journal *j);
