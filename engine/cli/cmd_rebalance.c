@@ -196,6 +196,49 @@ static int target_error(int rc, const rp_error *err)
     return rc == RP_EUSAGE ? rp_cli_error(err) : (rp_error_print(err, stderr), RP_EXIT_FAIL);
 }
 
+/* Writes the target fleet (if asked), the plan, the JSON summary and the
+ * summary on stderr. The target fleet is staged first and renamed into
+ * place only once the plan is written: an error leaves neither behind, and
+ * prints no summary. Returns the exit code. */
+static int write_outputs(const opts *o, const rp_fleet *fr, const rp_plan *p, rp_stop stop)
+{
+    rp_error err;
+    char *staged = NULL;
+    int rc = RP_EXIT_OK;
+    if (o->target_fleet) {
+        int trc = rp_fleet_stage_target(fr, p, o->target_fleet, &staged, &err);
+        if (trc < 0)
+            rc = target_error(trc, &err);
+    }
+    char *text = rc == RP_EXIT_OK ? rp_plan_to_json(p, fr) : NULL;
+    if (rc == RP_EXIT_OK && (o->out || !o->json) && rp_cli_output(o->out, text) < 0)
+        rc = RP_EXIT_FAIL;
+    free(text);
+    if (staged) {
+        int trc = 0;
+        if (rc == RP_EXIT_OK)
+            trc = rp_fleet_commit_target(staged, o->target_fleet, &err);
+        else
+            rp_fleet_discard_target(staged);
+        if (trc < 0)
+            rc = target_error(trc, &err);
+    }
+    if (rc == RP_EXIT_OK && o->json) {
+        char *sj = summary_json(p, stop);
+        char *line = rp_xasprintf("%s\n", sj);
+        if (rp_cli_output(NULL, line) < 0)
+            rc = RP_EXIT_FAIL;
+        free(sj);
+        free(line);
+    }
+    if (rc == RP_EXIT_OK) {
+        print_summary(fr, p, stop);
+        if (o->explain)
+            print_explain(fr, p);
+    }
+    return rc;
+}
+
 int cmd_rebalance(int argc, char **argv)
 {
     opts o;
@@ -253,41 +296,7 @@ int cmd_rebalance(int argc, char **argv)
         }
     }
     const rp_fleet *fr = real ? real : f;
-    /* The target fleet is staged first and renamed into place only once the
-     * plan is written: an error leaves neither behind. */
-    char *staged = NULL;
-    int rc = RP_EXIT_OK;
-    if (o.target_fleet) {
-        int trc = rp_fleet_stage_target(fr, p, o.target_fleet, &staged, &err);
-        if (trc < 0)
-            rc = target_error(trc, &err);
-    }
-    char *text = rc == RP_EXIT_OK ? rp_plan_to_json(p, fr) : NULL;
-    if (rc == RP_EXIT_OK && (o.out || !o.json) && rp_cli_output(o.out, text) < 0)
-        rc = RP_EXIT_FAIL;
-    free(text);
-    if (staged) {
-        int trc = 0;
-        if (rc == RP_EXIT_OK)
-            trc = rp_fleet_commit_target(staged, o.target_fleet, &err);
-        else
-            rp_fleet_discard_target(staged);
-        if (trc < 0)
-            rc = target_error(trc, &err);
-    }
-    if (rc == RP_EXIT_OK && o.json) {
-        char *sj = summary_json(p, stop);
-        char *line = rp_xasprintf("%s\n", sj);
-        if (rp_cli_output(NULL, line) < 0)
-            rc = RP_EXIT_FAIL;
-        free(sj);
-        free(line);
-    }
-    if (rc == RP_EXIT_OK) {
-        print_summary(fr, p, stop);
-        if (o.explain)
-            print_explain(fr, p);
-    }
+    int rc = write_outputs(&o, fr, p, stop);
     rp_plan_free(p);
     rp_fleet_free(real);
     rp_fleet_free(f);
