@@ -10,11 +10,6 @@
 #include "testutil.h"
 #include "verify.h"
 
-static char *slurp(const char *path)
-{
-    return rp_test_read(path, NULL);
-}
-
 /* Replaces every occurrence of from in s with to (freeing s). */
 static char *replace(char *s, const char *from, const char *to)
 {
@@ -35,7 +30,7 @@ static char *replace(char *s, const char *from, const char *to)
 static void edit_fleet(const char *dir, const char *from, const char *to)
 {
     char *path = rp_xasprintf("%s/fleet.json", dir);
-    char *s = slurp(path), *last = NULL, *hit = s;
+    char *s = rp_test_read(path, NULL), *last = NULL, *hit = s;
     while ((hit = strstr(hit, from)) != NULL)
         last = hit++;
     ck_assert_ptr_nonnull(last);
@@ -65,7 +60,7 @@ static void verify_fixture(run *r, const char *name, const char *const *edits)
     char fp[80];
     ck_assert_int_eq(rp_fleet_fingerprint(r->f, fp, &err), 0);
     char *rel = rp_xasprintf("tests/fixtures/plans/%s.json", name);
-    char *text = replace(slurp(rp_test_path(rel)), "@FINGERPRINT@", fp);
+    char *text = replace(rp_test_read(rp_test_path(rel), NULL), "@FINGERPRINT@", fp);
     char *path = rp_test_write(r->dir, "plan.json", text);
     int rc = rp_plan_read(path, r->f, &r->p, &err);
     ck_assert_msg(rc == 0, "%s: %s", name, err.msg);
