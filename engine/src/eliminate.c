@@ -371,7 +371,7 @@ bool rp__eliminate(rp_solver *s, int R, int *buf)
             stall++;
         }
     }
-    double sh1, c1 = e.pool.len ? INFINITY : rp__total_cost(s, &sh1);
+    double sh1 = 0, c1 = e.pool.len ? INFINITY : rp__total_cost(s, &sh1);
     bool keep = e.pool.len == 0 && (s->budget < 0 || s->moves <= s->budget) &&
                 rp__improves(c1 - c0, sh1 - sh0);
     rp_log(RP_LOG_DEBUG, "eliminate reef %d (%zu instances): %zu left after %ld steps, %s", R, n,

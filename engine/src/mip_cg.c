@@ -470,8 +470,9 @@ static void assign(cg *c, int *at, int nb_old)
             int o = touched[k];
             if (pick < 0 || score[o] > score[pick] || (score[o] == score[pick] && o < pick))
                 pick = o;
-            score[o] = 0;
         }
+        for (int k = 0; k < nt; k++) /* cleared only once every score was compared */
+            score[touched[k]] = 0;
         if (pick < 0) {
             while (used[next_free])
                 next_free++;

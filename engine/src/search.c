@@ -791,7 +791,7 @@ rp_solver *rp_solver_solve(const rp_fleet *f, const rp_solve_opts *o)
         rp_solve_opts ok = *o;
         /* The first run is the one without restarts: same seed, whole limit. */
         ok.seed = k == 0 ? o->seed : o->seed ^ (0x9E3779B97F4A7C15ULL * (uint64_t)k);
-        if (o->time_limit > 0) {
+        if (k > 0 && o->time_limit > 0) { /* the first run always runs */
             ok.time_limit = o->time_limit - (rp__now_seconds() - t0);
             if (ok.time_limit < RESTART_MIN_SHARE * o->time_limit) {
                 cut = true; /* the clock, not the count, ended the restarts */

@@ -308,6 +308,26 @@ START_TEST(cg_keeps_items_in_place)
 }
 END_TEST
 
+START_TEST(cg_new_bin_keeps_majority_label)
+{
+    /* The only packing in two bins is {4, 4, 2} and {5, 5}. The first
+     * shares two items with bin 0 and one with bin 1, so it is bin 0: the
+     * 2 moves, the 4s stay. */
+    float w[] = {4, 4, 2, 5, 5};
+    double cap[] = {10, 10, 10, 10, 10};
+    int at[] = {0, 0, 1, 2, 3};
+    rp_pack p = {5, 1, 5, w, cap, at, NULL, NULL, NULL, false};
+    rp_cg_info ci;
+    ck_assert_int_eq(run_cg(&p, 0, 0, rp__now_seconds() + 10, &ci), 2);
+    assert_feasible(&p);
+    ck_assert_int_eq(at[0], 0);
+    ck_assert_int_eq(at[1], 0);
+    ck_assert_int_eq(at[2], 0);
+    ck_assert_int_eq(at[3], at[4]);
+    ck_assert(at[3] == 2 || at[3] == 3);
+}
+END_TEST
+
 START_TEST(cg_two_dimensions)
 {
     /* Three bins, and the LP proves it. */
@@ -402,6 +422,7 @@ int main(void)
     tcase_add_test(tc, cg_reaches_exact_fill);
     tcase_add_test(tc, cg_bound_beats_volume);
     tcase_add_test(tc, cg_keeps_items_in_place);
+    tcase_add_test(tc, cg_new_bin_keeps_majority_label);
     tcase_add_test(tc, cg_two_dimensions);
     tcase_add_test(tc, lp_bound_counts);
     tcase_add_test(tc, cg_limits);
