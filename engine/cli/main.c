@@ -59,6 +59,14 @@ int main(int argc, char **argv)
             }
             return commands[k].fn(argc - 1, argv + 1);
         }
+    /* Commands of the contract (SPEC section 6) that this version lacks say
+     * so, rather than that they are unknown. */
+    static const char *const missing[] = {"whatif", "apply", "serve"};
+    for (size_t k = 0; k < sizeof missing / sizeof missing[0]; k++)
+        if (!strcmp(argv[1], missing[k])) {
+            fprintf(stderr, "reefplan: '%s' is not implemented in this version\n", argv[1]);
+            return RP_EXIT_USAGE;
+        }
     fprintf(stderr, "reefplan: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return RP_EXIT_USAGE;

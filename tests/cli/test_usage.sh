@@ -53,5 +53,15 @@ done
 if [ "$rc" = 2 ] && [ "$(head -1 "$tmp/err")" = "reefplan: unknown command 'frob'" ]; then ok "unknown command"
 else bad "unknown command: exit $rc, $(head -1 "$tmp/err")"; fi
 
+# Commands of the contract that this version lacks say so, exit 2, and
+# print nothing on stdout.
+for cmd in whatif apply serve; do
+  "$bin" "$cmd" FLEET >"$tmp/out" 2>"$tmp/err"; rc=$?
+  if [ "$rc" = 2 ] && [ ! -s "$tmp/out" ] &&
+    [ "$(cat "$tmp/err")" = "reefplan: '$cmd' is not implemented in this version" ]; then
+    ok "$cmd: not implemented"
+  else bad "$cmd: exit $rc, stderr '$(head -1 "$tmp/err")'"; fi
+done
+
 echo "usage cli: $passed passed"
 exit $fail
