@@ -156,8 +156,10 @@ static void check_ids(replay *r)
             else if (dep->id >= a->id)
                 rp__violation(r->c, "action %d: depends on action %d, which is not earlier", a->id,
                               dep->id);
-            else if (dep->wave > a->wave)
-                rp__violation(r->c, "action %d (wave %d): depends on action %d in later wave %d",
+            else if (dep->wave >= a->wave) /* one wave's actions may run at once */
+                rp__violation(r->c,
+                              "action %d (wave %d): depends on action %d in wave %d, not an "
+                              "earlier wave",
                               a->id, a->wave, dep->id, dep->wave);
         }
     }
@@ -416,8 +418,8 @@ static void act_delete(replay *r, const rp_action *a)
     for (size_t i = 0; i < r->c->f->ninst; i++)
         n += r->st.reef[i] == reef;
     if (n > 0) {
-        rp__violation(r->c, "action %d (delete_reef): reef %s still holds %d instances", a->id,
-                      rname(r, reef), n);
+        rp__violation(r->c, "action %d (delete_reef): reef %s still holds %d instance%s", a->id,
+                      rname(r, reef), n, n == 1 ? "" : "s");
         return;
     }
     r->deleted[reef] = true;

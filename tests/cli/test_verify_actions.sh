@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# End-to-end tests of `reefplan verify` on the actions of a real plan: the
+# sample fleet is rebalanced, and each case edits one action of that plan with
+# jq (found by its kind, not by a fixed id, so that a change of the search
+# does not break the test) and requires verify to exit 1 with exactly the
+# expected violations, derived from the plan's own fields.
+set -u
+bin=$1
+root=${RP_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+fleet=$root/datasets/sample
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0 passed=0
+ok() { echo "ok   $1"; passed=$((passed + 1)); }
+bad() { echo "FAIL $1"; fail=1; }
+
+plan=$tmp/plan.json
+if ! "$bin" rebalance "$fleet" --seed 1 --time-limit 20 -o "$plan" 2>"$tmp/err"; then
+  echo "FAIL rebalance of the sample: $(cat "$tmp/err")"
+  exit 1
+fi
+if "$bin" verify "$fleet" "$plan" >/dev/null 2>&1; then ok "the plan itself is valid"
+else bad "the plan itself is invalid"; fi
+
+# q JQ: a field of the plan (raw).
+q() { jq -r "$1" "$plan"; }
+
+# expect NAME JQ-EDIT VIOLATION...: the plan edited by JQ-EDIT fails verify
+# (exit 1) with exactly these violations, in this order; with allow=REGEX
+# set, violations that match it are also accepted (an instance left in a
+# reef whose pool the plan shrinks overloads it, by how much depends on the
+# plan).
+allow=''
+expect() {
+  local name=$1 edit=$2
+  shift 2
+  if ! jq "$edit" "$plan" >"$tmp/m.json" 2>"$tmp/jq.err"; then
+    bad "$name: jq: $(cat "$tmp/jq.err")"
+    return
+  fi
+  local got rc want
+  got=$("$bin" verify "$fleet" "$tmp/m.json" --json 2>"$tmp/v.err"); rc=$?
+  want=$(printf '%s\n' "$@" | jq -R . | jq -sc .)
+  if [ "$rc" = 1 ] && [ "$(jq -c --arg a "$allow" '.violations | map(select($a == "" or (test($a) | not)))' <<<"$got")" = "$want" ] &&
+    [ "$(jq -r '.valid' <<<"$got")" = false ]; then
+    ok "$name"
+  else
+    bad "$name: exit $rc, violations $(jq -c '.violations' <<<"$got" 2>/dev/null), wanted $want"
+  fi
+}
+
+# The actions each case edits, by kind. Every one must exist in the plan.
+dep=$(q '[.actions[] | select(.type == "migrate" and (.depends_on | length) > 0)][0].id')
+dep_on=$(q "(.actions[] | select(.id == $dep)).depends_on[0]")
+dep_wave=$(q "(.actions[] | select(.id == $dep_on)).wave")
+resize=$(q '[.actions[] | select(.type == "resize_pool")][0].id')
+scale=$(q '[.actions[] | select(.type == "scale_nodes")][0].id')
+tier=$(q '[.actions[] | select(.type == "set_tier")][0].id')
+window=$(q '[.actions[] | select(.type == "migrate" and .not_before != null)][0].id')
+place=$(q '[.actions[] | select(.type == "place")][0].id')
+gone=$(q '[.actions[] | select(.type == "delete_reef")][0].reef')
+last=$(q '[.actions[].id] | max')
+for v in dep dep_on dep_wave resize scale tier window place gone last; do
+  if [ -z "${!v}" ] || [ "${!v}" = null ]; then
+    echo "FAIL the sample's plan has no action for case '$v'"
+    exit 1
+  fi
+done
+A() { echo "(.actions[] | select(.id == $1))"; }
+
+# Ids and dependencies. The duplicate: two actions that depend on none and
+# that none depends on.
+# shellcheck disable=SC2016 # jq variables
+free=$(q '([.actions[].depends_on[]] | unique) as $used
+  | [.actions[] | select((.depends_on | length) == 0 and (.id as $i | $used | index($i) | not)) | .id]
+  | .[0:2] | map(tostring) | join(" ")')
+read -r v w <<<"$free"
+[ -n "${w:-}" ] || { echo "FAIL the sample's plan has no two independent actions"; exit 1; }
+expect "duplicate id" "$(A "$v").id = $w" "action $w: duplicate id"
+expect "depends on a later action" "$(A "$dep").depends_on = [$last]" \
+  "action $dep: depends on action $last, which is not earlier"
+expect "depends on an action of the same wave" "$(A "$dep").wave = $dep_wave" \
+  "action $dep (wave $dep_wave): depends on action $dep_on in wave $dep_wave, not an earlier wave"
+expect "depends on an unknown action" "$(A "$dep").depends_on = [$((last + 7))]" \
+  "action $dep: depends on unknown action $((last + 7))"
+
+# Sizes: an action must start from the size the reef has then.
+r=$(q "$(A "$resize").reef") from=$(q "$(A "$resize").from")
+expect "resize_pool from another size" "$(A "$resize").from = \"GP_Gen5_80\"" \
+  "action $resize (resize_pool): reef $r has pool $from, not GP_Gen5_80"
+r=$(q "$(A "$scale").reef") from=$(q "$(A "$scale").from")
+expect "scale_nodes from another count" "$(A "$scale").from = $((from + 50))" \
+  "action $scale (scale_nodes): reef $r has $from nodes, not $((from + 50))"
+
+# Instances: where they are, what tier they have, what is new.
+i=$(q "$(A "$tier").instance_id") r=$(q "$(A "$tier").reef") res=$(q "$(A "$tier").resource")
+other=$(q "[.reefs[].name | select(. != \"$r\")][0]")
+expect "set_tier in another reef" "$(A "$tier").reef = \"$other\"" \
+  "action $tier (set_tier): instance $i is in $r, not in $other" \
+  "instance $i: the actions leave other tiers or dedicated sizes than its placement"
+was=$(q "$(A "$tier").from") to=$(q "$(A "$tier").to")
+expect "set_tier from the tier it does not have" "$(A "$tier").from = \"$to\"" \
+  "action $tier (set_tier): instance $i has $res $was, the action goes from $to to $to" \
+  "instance $i: the actions leave other tiers or dedicated sizes than its placement"
+i=$(q "$(A "$dep").instance_id") src=$(q "$(A "$dep").from_reef") dst=$(q "$(A "$dep").to_reef")
+allow="^reef $src: rule [0-9]+ "
+expect "migrate into its own reef" "$(A "$dep").to_reef = \"$src\"" \
+  "action $dep (migrate): from_reef and to_reef are both $src" \
+  "instance $i: the actions leave it in $src, the plan has it in $dst"
+expect "migrate twice" ".actions += [$(A "$dep") | .id = $((last + 1)) | .from_reef = \"$dst\" | .to_reef = \"$src\" | .depends_on = [] | .wave = 99]" \
+  "action $((last + 1)) (migrate): instance $i migrates more than once" \
+  "instance $i: the actions leave it in $src, the plan has it in $dst"
+allow=''
+new=$(q "$(A "$place").instance_id") placed=$(q '.placements[0].instance_id')
+expect "place an instance that is not new" "$(A "$place").instance_id = \"$placed\"" \
+  "action $place (place): instance $placed is not a new instance" \
+  "instance $new: the actions leave it unplaced, the plan has it in $(q "$(A "$place").reef")"
+
+# Maintenance windows.
+expect "window that ends before it starts" "$(A "$window").not_after = $(A "$window").not_before" \
+  "action $window (migrate): not_after is not after not_before"
+
+# Reefs: created once, not used once deleted, deleted only when empty.
+some=$(q '.reefs[0].name') region=$(q '.reefs[0].region')
+expect "create a reef that exists" \
+  ".actions += [{\"id\": $((last + 1)), \"type\": \"create_reef\", \"reef\": \"$some\", \"region\": \"$region\", \"template\": \"standard\", \"pool_sku\": \"GP_Gen5_2\", \"nodes\": 3, \"depends_on\": [], \"wave\": 99}]" \
+  "action $((last + 1)) (create_reef): reef $some already exists"
+expect "resize a deleted reef" \
+  ".actions += [{\"id\": $((last + 1)), \"type\": \"resize_pool\", \"reef\": \"$gone\", \"from\": \"GP_Gen5_2\", \"to\": \"GP_Gen5_4\", \"depends_on\": [], \"wave\": 99}]" \
+  "action $((last + 1)) (resize_pool): reef $gone was deleted"
+out=$(q "[.actions[] | select(.type == \"migrate\" and .from_reef == \"$gone\")][0].id")
+i=$(q "$(A "$out").instance_id") dst=$(q "$(A "$out").to_reef")
+del=$(q "[.actions[] | select(.type == \"delete_reef\" and .reef == \"$gone\")][0].id")
+expect "delete a reef that still holds an instance" \
+  "del($(A "$out")) | $(A "$del").depends_on -= [$out]" \
+  "action $del (delete_reef): reef $gone still holds 1 instance" \
+  "instance $i: the actions leave it in $gone, the plan has it in $dst" \
+  "reef $gone: flagged deleted, but no delete_reef action deletes it"
+
+echo "verify actions cli: $passed passed"
+exit $fail
