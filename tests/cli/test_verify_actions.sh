@@ -137,5 +137,18 @@ expect "delete a reef that still holds an instance" \
   "instance $i: the actions leave it in $gone, the plan has it in $dst" \
   "reef $gone: flagged deleted, but no delete_reef action deletes it"
 
+# Dedicated sizes of the placements (rule 8). The summary's cost, and the
+# sizes the actions leave, then differ too: those lines are allowed.
+allow='^summary (cost_after|objective): |: the actions leave other tiers or dedicated sizes than its placement$'
+i=$(q '[.placements[] | select(.compute == "dedicated")][0].instance_id')
+P() { echo "(.placements[] | select(.instance_id == \"$1\"))"; }
+expect "dedicated compute of no node" "$(P "$i").compute_nodes = 0" \
+  "instance $i: rule 8 dedicated compute: 0 nodes (at least 1)"
+i=$(q '[.actions[] | select(.type == "place" and .storage == "shared")][0].instance_id') # new: no tier change
+expect "dedicated share below the smallest size" \
+  "$(P "$i") |= (.storage = \"dedicated\" | .storage_gb = 1)" \
+  "instance $i: rule 8 dedicated storage: 1 GiB outside [100, 102400]"
+allow=''
+
 echo "verify actions cli: $passed passed"
 exit $fail
