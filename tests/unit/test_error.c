@@ -7,8 +7,8 @@
 #include "error.h"
 #include "testutil.h"
 
-static const int codes[] = {RP_EOK,        RP_ENOMEM,    RP_EIO,    RP_EPARSE, RP_EINVALID,
-                            RP_EUNKNOWN,   RP_EDUPLICATE, RP_EUSAGE, RP_ESTALE, RP_EINTERNAL};
+static const int codes[] = {RP_EOK,      RP_ENOMEM,     RP_EIO,    RP_EPARSE, RP_EINVALID,
+                            RP_EUNKNOWN, RP_EDUPLICATE, RP_EUSAGE, RP_ESTALE, RP_EINTERNAL};
 
 START_TEST(every_code_has_its_own_name_and_text)
 {
