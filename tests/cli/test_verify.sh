@@ -129,6 +129,33 @@ sed 's/"name": "wus2-01", "region": "westus2",/&  "state": "draining",/' "$p" > 
 bad_input kind.json "$tiny/kind.json:3:11: error: kind: want \"rebalance\", got 'garbage'"
 bad_input wave.json "$tiny/wave.json:24:74: error: actions[0].wave: must be an integer in [1, 100000000], got 0"
 bad_input state.json "$tiny/state.json:9:56: error: reefs[0].state: reef 'wus2-01' is active in the fleet, got 'draining'"
+# Reefs, placements, actions and the header, one defect each.
+# bad_edit NAME SED WANT: the valid plan edited by SED is refused with WANT,
+# the file named $tiny/NAME.json.
+bad_edit() {
+  sed "$2" "$p" > "$tiny/$1.json"
+  bad_input "$1.json" "$tiny/$1.json:$3"
+}
+bad_edit region 's/"region": "westus2", "pool_sku": "GP_Gen5_4", "nodes": 3, "instances": 3/"region": "westeurope", "pool_sku": "GP_Gen5_4", "nodes": 3, "instances": 3/' \
+  "9:35: error: reefs[0].region: unknown region 'westeurope'"
+bad_edit dupreef 's/"name": "wus2-02", "region"/"name": "wus2-01", "region"/' \
+  "10:14: error: reefs[1].name: duplicate reef 'wus2-01'"
+bad_edit template 's/"name": "wus2-01", "region": "westus2",/& "template": "big",/' \
+  "9:58: error: reefs[0].template: unknown template 'big'"
+bad_edit created 's/"name": "wus2-01", "region": "westus2",/& "created": true,/' \
+  "9:57: error: reefs[0].created: reef 'wus2-01' already exists in the fleet"
+bad_edit deleted '0,/"instances": 3}/s//"instances": 3, "deleted": 1}/' \
+  "9:110: error: reefs[0].deleted: must be true or false"
+bad_edit shared_size 's/"compute": "shared", "storage": "shared"},$/"compute": "shared", "compute_nodes": 2, "storage": "shared"},/' \
+  "13:101: error: placements[0].compute_nodes: given for a shared compute"
+bad_edit fingerprint 's/"fleet_fingerprint": "sha256:[0-9a-f]*"/"fleet_fingerprint": "md5:abc"/' \
+  "4:24: error: fleet_fingerprint: 'md5:abc' is not sha256:<64 hex digits>"
+bad_edit depends 's/"depends_on": \[\]/"depends_on": [0]/' \
+  "24:63: error: actions[0].depends_on[0]: must be an action id in [1, 100000000], got 0"
+bad_edit missing 's/"lower_bound": 4000,//' \
+  "5:14: error: summary: missing field 'lower_bound'"
+bad_edit field 's/"id": 1, "type": "place"/"id": 1, "type": "place", "not_before": "yesterday"/' \
+  "23:46: error: actions[0].not_before: unknown field"
 out=$("$bin" verify "$tiny" "$tmp/nope.json" 2>"$tmp/err"); rc=$?
 want="$tmp/nope.json: error: cannot read: No such file or directory"
 if [ "$rc" = 2 ] && [ -z "$out" ] && [ "$(cat "$tmp/err")" = "$want" ]; then ok "missing plan file"
