@@ -63,10 +63,34 @@ int rp_cli_output_check(const char *path)
     return rc < 0 ? -1 : 0;
 }
 
+static bool status_shown;
+
+bool rp_cli_status_wanted(void)
+{
+    const char *term = getenv("TERM");
+    return isatty(STDERR_FILENO) && !(term && !strcmp(term, "dumb")) &&
+           !rp_log_enabled(RP_LOG_INFO);
+}
+
+void rp_cli_status_line(const char *text)
+{
+    fprintf(stderr, "\r\033[K%s", text);
+    fflush(stderr);
+    status_shown = true;
+}
+
+void rp_cli_status_end(void)
+{
+    if (status_shown)
+        fputs("\r\033[K", stderr);
+    status_shown = false;
+}
+
 static void log_stderr(rp_log_level level, const char *msg, void *ud)
 {
     static const char *const names[] = {"error", "warning", "info", "debug"};
     (void)ud;
+    rp_cli_status_end();
     fprintf(stderr, "reefplan: %s: %s\n", names[level], msg);
 }
 

@@ -3,6 +3,7 @@
 #ifndef RP_CLI_H
 #define RP_CLI_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "error.h"
@@ -30,6 +31,13 @@ int rp_cli_output(const char *path, const char *text);
 int rp_cli_output_check(const char *path);
 /* Installs the stderr logger (level from REEFPLAN_LOG or -v). */
 void rp_cli_log_init(int verbose);
+/* A status line on stderr, rewritten in place: only when stderr is a
+ * terminal (not TERM=dumb) and no info or debug log lines would cut
+ * across it. rp_cli_status_line replaces the line; rp_cli_status_end
+ * clears it (log lines clear it first too). */
+bool rp_cli_status_wanted(void);
+void rp_cli_status_line(const char *text);
+void rp_cli_status_end(void);
 /* Parses a non-negative integer option value; returns 0 or -1 (message printed). */
 int rp_cli_long(const char *verb, const char *opt, const char *val, long lo, long hi, long *out);
 int rp_cli_double(const char *verb, const char *opt, const char *val, double lo, double hi,

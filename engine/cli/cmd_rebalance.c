@@ -239,6 +239,23 @@ static int write_outputs(const opts *o, const rp_fleet *fr, const rp_plan *p, rp
     return rc;
 }
 
+/* The search's progress on a terminal: time against the limit, the step,
+ * the objective so far (and the run, with --restarts). */
+static void show_progress(const rp_progress *p, void *ud)
+{
+    (void)ud;
+    char line[200], limit[32] = "", run[32] = "", obj[48] = "";
+    if (p->time_limit > 0)
+        snprintf(limit, sizeof limit, " of %.0f", p->time_limit);
+    if (p->runs > 1)
+        snprintf(run, sizeof run, ", run %d of %d", p->run, p->runs);
+    if (!isnan(p->objective))
+        snprintf(obj, sizeof obj, ", objective %.2f", p->objective);
+    snprintf(line, sizeof line, "rebalance: %.0f%s s, %s%s%s", p->elapsed, limit, p->phase, run,
+             obj);
+    rp_cli_status_line(line);
+}
+
 int cmd_rebalance(int argc, char **argv)
 {
     opts o;
@@ -266,9 +283,15 @@ int cmd_rebalance(int argc, char **argv)
     }
     if (o.peak_profiles)
         rp_fleet_flatten_peaks(f);
-    rp_solve_opts so = {o.time_limit,       (uint64_t)o.seed,  (int)o.move_budget,
-                        (long)o.iterations, (long)o.lns_steps, (int)o.restarts};
+    rp_solve_opts so = {.time_limit = o.time_limit,
+                        .seed = (uint64_t)o.seed,
+                        .move_budget = (int)o.move_budget,
+                        .max_iters = (long)o.iterations,
+                        .lns_steps = (long)o.lns_steps,
+                        .restarts = (int)o.restarts,
+                        .progress = rp_cli_status_wanted() ? show_progress : NULL};
     rp_solver *s = rp_solver_solve(f, &so);
+    rp_cli_status_end();
     char *bad = rp_solver_infeasible(s);
     if (bad) {
         fprintf(stderr, "rebalance: no feasible plan: %s\n", bad);

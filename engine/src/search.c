@@ -337,6 +337,25 @@ bool rp__out_of_time(rp_solver *s)
     return out_of_time_frac(s, 0.85);
 }
 
+void rp__progress(rp_solver *s, const char *phase)
+{
+    if (!s->o.progress)
+        return;
+    double now = rp__now_seconds();
+    if (phase == s->last_phase && now - s->last_report < 0.25)
+        return;
+    s->last_phase = phase;
+    s->last_report = now;
+    bool building = !strcmp(phase, "construction"); /* nothing placed yet */
+    rp_progress p = {now - s->solve_t0,
+                     s->solve_limit,
+                     phase,
+                     building ? NAN : rp_solver_objective(s),
+                     s->run,
+                     s->runs};
+    s->o.progress(&p, s->o.progress_ud);
+}
+
 /* Ends the search at a local optimum: every instance in turn takes its best
  * relocation or tier change, until a full pass changes nothing (or time
  * runs out), so a second rebalance of the result finds nothing to do.
@@ -615,6 +634,7 @@ static void exact_tiers(rp_solver *s, int *buf)
     for (int r = 0; r < s->nr && !out_of_time_frac(s, 0.9); r++) {
         int n = first[r + 1] - first[r];
         if (s->r[r].use.n > 0) {
+            rp__progress(s, "reef tier MIPs");
             wins += rp__tiers_exact(s, r, buf + first[r],
                                     n < TIER_MAX_FREE ? (size_t)n : TIER_MAX_FREE);
             tried++;
@@ -649,6 +669,9 @@ void rp_solver_run(rp_solver *s)
 {
     const rp_fleet *f = s->f;
     s->t0 = rp__now_seconds();
+    if (s->solve_t0 == 0)
+        s->solve_t0 = s->t0;
+    rp__progress(s, "construction");
     load_current(s);
     size_t nsep;
     int *sep = separate_groups(s, &nsep);
@@ -673,8 +696,11 @@ void rp_solver_run(rp_solver *s)
         if (s->at[i] >= 0 && s->r[s->at[i]].state == RP_REEF_DRAINING)
             move_one(s, i, NULL);
     }
+    rp__progress(s, "packing");
     pack_regions(s);
+    rp__progress(s, "moves by gain");
     moves_by_gain(s);
+    rp__progress(s, "improvement");
     long max_iters = s->o.max_iters > 0 ? s->o.max_iters : 40L * s->nmovers + 4000;
     long stall_limit = 4000 + 4L * s->nmovers;
     long stall = 0;
@@ -700,6 +726,8 @@ void rp_solver_run(rp_solver *s)
          s->iters++) {
         if ((s->iters & 63) == 0 && rp__out_of_time(s))
             break;
+        if ((s->iters & 63) == 0)
+            rp__progress(s, "improvement");
         if (s->iters == 0 && at_bound(s))
             break;
         int u10k = rp__rng_below(s, 10000), u = u10k / 100;
@@ -743,6 +771,7 @@ void rp_solver_run(rp_solver *s)
            "%ld, %.2f s",
            s->iters, rp__now_seconds() - s->t0, lns_calls, lns_wins, lns_spent);
     double before_sweep = rp_solver_objective(s);
+    rp__progress(s, "final sweep");
     sweep(s, 50, NULL);
     for (int round = 0; round < 3 && !out_of_time_frac(s, 1.0); round++)
         if (!tiers_at_unit_prices(s, true))
@@ -799,6 +828,10 @@ rp_solver *rp_solver_solve(const rp_fleet *f, const rp_solve_opts *o)
             }
         }
         rp_solver *s = rp_solver_new(f, &ok);
+        s->run = k + 1;
+        s->runs = runs;
+        s->solve_t0 = t0;
+        s->solve_limit = o->time_limit;
         rp_solver_run(s);
         cut |= s->timed_out;
         lb = fmax(lb, s->lb);

@@ -14,6 +14,20 @@
 #define RP_LNS_AUTO_STEPS 300
 #define RP_LNS_AUTO_INSTANCES 2000
 
+/* What the search reports while it runs, through rp_solve_opts.progress:
+ * how long the solve has run, its limit, the step it is in and the
+ * objective of the run so far. Reporting never changes the search. */
+typedef struct rp_progress {
+    double elapsed;    /* seconds since the solve began */
+    double time_limit; /* the solve's limit in seconds; 0 none */
+    const char *phase; /* "construction", "packing", "moves by gain", "improvement",
+                          "final sweep", "reef tier MIPs" */
+    double objective;  /* this run's objective so far (SPEC section 4, without the search's
+                          penalties); NAN during construction */
+    int run, runs;     /* run of --restarts (from 1), and how many there may be */
+} rp_progress;
+typedef void (*rp_progress_fn)(const rp_progress *p, void *ud);
+
 typedef struct rp_solve_opts {
     double time_limit; /* seconds of wall time for the whole solve */
     uint64_t seed;
@@ -25,6 +39,9 @@ typedef struct rp_solve_opts {
                           instances above that many; each step is bounded by nodes and LP
                           iterations, not by the clock */
     int restarts;      /* runs of the search, the best kept (rp_solver_solve); 0 or 1: one */
+    rp_progress_fn progress; /* NULL: none; else called at each step and about
+                                four times a second within one */
+    void *progress_ud;
 } rp_solve_opts;
 
 typedef struct rp_solver rp_solver;

@@ -57,6 +57,11 @@ struct rp_solver {
     bool smooth; /* price shared capacity by the unit (construction) */
     bool timed_out; /* the time limit cut some step short */
     bool iters_spent; /* the improvement loop used its whole iteration budget */
+    /* Progress reports: the run among the solve's runs, when the solve
+     * began and its whole limit, the last report. */
+    int run, runs;
+    double solve_t0, solve_limit, last_report;
+    const char *last_phase;
 };
 
 /* What a reef would hold: the figures rp_size_for and the cost need. */
@@ -112,6 +117,10 @@ double rp__size_key(const rp_fleet *f, size_t i);
 /* The improvement loop's clock: true (and timed_out set) once 85% of the
  * time limit has passed. */
 bool rp__out_of_time(rp_solver *s);
+/* Tells the caller's progress callback (if any) that the search is in
+ * `phase` (a string literal): at once when the phase changes, else at most
+ * four times a second. */
+void rp__progress(rp_solver *s, const char *phase);
 /* Instances of reef r that may leave it, into out; returns how many. */
 size_t rp__members(const rp_solver *s, int r, int *out);
 /* Eliminates reef R by ejection chains (eliminate.c): its instances go to

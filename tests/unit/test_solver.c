@@ -3,6 +3,7 @@
  * deletion against the move budget, pinned instances, groups, an instance
  * too big for the catalog, determinism. Every plan is sequenced and must
  * pass the independent oracle (rp_verify). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -642,6 +643,85 @@ START_TEST(same_seed_same_plan)
 }
 END_TEST
 
+/* What a progress callback saw. */
+typedef struct seen_progress {
+    int n;
+    const char *phase[4096];
+    double elapsed[4096], objective[4096];
+    int run[4096], runs[4096];
+} seen_progress;
+
+static void record_progress(const rp_progress *p, void *ud)
+{
+    seen_progress *sp = ud;
+    if (sp->n == 4096)
+        return;
+    sp->phase[sp->n] = p->phase;
+    sp->elapsed[sp->n] = p->elapsed;
+    sp->objective[sp->n] = p->objective;
+    sp->run[sp->n] = p->run;
+    sp->runs[sp->n++] = p->runs;
+    ck_assert_double_eq(p->time_limit, 60);
+}
+
+static bool saw_phase(const seen_progress *sp, const char *phase)
+{
+    for (int k = 0; k < sp->n; k++)
+        if (!strcmp(sp->phase[k], phase))
+            return true;
+    return false;
+}
+
+/* The solve with --restarts 2, with and without a progress callback. */
+static rp_plan *solve_reporting(const rp_fleet *f, seen_progress *sp)
+{
+    rp_solve_opts o = {.time_limit = 60,
+                       .seed = 42,
+                       .move_budget = -2,
+                       .restarts = 2,
+                       .progress = sp ? record_progress : NULL,
+                       .progress_ud = sp};
+    rp_solver *s = rp_solver_solve(f, &o);
+    rp_plan *p = rp_plan_new();
+    rp_solver_to_plan(s, p);
+    rp_solver_free(s);
+    return p;
+}
+
+/* The callback hears of each step of the search, from construction (no
+ * objective yet) on, in time order, and hearing it changes nothing. */
+START_TEST(progress_reports_each_step)
+{
+    tfleet t = make_fleet(-1, THREE_REEFS, staggered, RP_ARRAY_LEN(staggered));
+    seen_progress *sp = calloc(1, sizeof *sp);
+    rp_plan *p1 = solve_reporting(t.f, sp), *p2 = solve_reporting(t.f, NULL);
+    ck_assert_int_gt(sp->n, 4);
+    ck_assert_str_eq(sp->phase[0], "construction");
+    ck_assert(isnan(sp->objective[0]));
+    ck_assert_int_eq(sp->run[0], 1);
+    static const char *const steps[] = {"packing", "moves by gain", "improvement", "final sweep"};
+    for (size_t k = 0; k < RP_ARRAY_LEN(steps); k++)
+        ck_assert_msg(saw_phase(sp, steps[k]), "no report of %s", steps[k]);
+    for (int k = 0; k < sp->n; k++) {
+        ck_assert_int_eq(sp->runs[k], 2);
+        ck_assert(sp->run[k] >= 1 && sp->run[k] <= 2);
+        if (k > 0)
+            ck_assert_double_ge(sp->elapsed[k], sp->elapsed[k - 1]);
+        if (strcmp(sp->phase[k], "construction") != 0)
+            ck_assert_msg(isfinite(sp->objective[k]) && sp->objective[k] > 0, "objective %g at %s",
+                          sp->objective[k], sp->phase[k]);
+    }
+    char *a = plan_text(t.f, p1), *b = plan_text(t.f, p2);
+    ck_assert_str_eq(a, b);
+    free(a);
+    free(b);
+    free(sp);
+    rp_plan_free(p1);
+    rp_plan_free(p2);
+    free_fleet(&t);
+}
+END_TEST
+
 /* A time limit too short for any search step is reported as the reason
  * the search stopped (construction alone is far from the bound here). */
 START_TEST(time_limit_is_reported)
@@ -775,6 +855,7 @@ int main(void)
     tcase_add_test(tc, sequence_forces_capacity_before_groups);
     tcase_add_test(tc, too_big_instance_is_unplaced_with_a_reason);
     tcase_add_test(tc, same_seed_same_plan);
+    tcase_add_test(tc, progress_reports_each_step);
     tcase_add_test(tc, time_limit_is_reported);
     tcase_add_test(tc, budget_two_caps_moves);
     tcase_add_test(tc, budget_goes_to_the_largest_gain);
