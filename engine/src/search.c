@@ -342,7 +342,8 @@ void rp__progress(rp_solver *s, const char *phase)
     if (!s->o.progress)
         return;
     double now = rp__now_seconds();
-    if (phase == s->last_phase && now - s->last_report < 0.25)
+    bool same = s->last_phase && !strcmp(phase, s->last_phase);
+    if (same && now - s->last_report < 0.25)
         return;
     s->last_phase = phase;
     s->last_report = now;

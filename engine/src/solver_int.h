@@ -118,8 +118,8 @@ double rp__size_key(const rp_fleet *f, size_t i);
  * time limit has passed. */
 bool rp__out_of_time(rp_solver *s);
 /* Tells the caller's progress callback (if any) that the search is in
- * `phase` (a string literal): at once when the phase changes, else at most
- * four times a second. */
+ * `phase` (a string that outlives the solve, such as a literal): at once
+ * when the phase changes, else at most four times a second. */
 void rp__progress(rp_solver *s, const char *phase);
 /* Instances of reef r that may leave it, into out; returns how many. */
 size_t rp__members(const rp_solver *s, int r, int *out);
