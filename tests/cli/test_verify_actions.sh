@@ -137,6 +137,21 @@ expect "delete a reef that still holds an instance" \
   "instance $i: the actions leave it in $gone, the plan has it in $dst" \
   "reef $gone: flagged deleted, but no delete_reef action deletes it"
 
+# A reef new in the plan: created by an action, and only used after that.
+# (The summary's counts and cost then differ too: allowed.)
+allow='^summary '
+tmpl=$(q '.reefs[0].template')
+newreef="{\"name\": \"zz-new\", \"region\": \"$region\", \"template\": \"$tmpl\", \"state\": \"active\", \"pool_sku\": \"GP_Gen5_2\", \"nodes\": 3, \"instances\": 0, \"created\": true"
+expect "a new reef that no action creates" ".reefs += [$newreef}]" \
+  "reef zz-new: new in the plan, but no create_reef action creates it"
+expect "a reef scaled before it is created" \
+  ".reefs += [$newreef, \"deleted\": true}] | .actions += [
+     {\"id\": $((last + 1)), \"type\": \"scale_nodes\", \"reef\": \"zz-new\", \"from\": 3, \"to\": 4, \"depends_on\": [], \"wave\": 99},
+     {\"id\": $((last + 2)), \"type\": \"create_reef\", \"reef\": \"zz-new\", \"region\": \"$region\", \"template\": \"$tmpl\", \"pool_sku\": \"GP_Gen5_2\", \"nodes\": 3, \"depends_on\": [], \"wave\": 100},
+     {\"id\": $((last + 3)), \"type\": \"delete_reef\", \"reef\": \"zz-new\", \"depends_on\": [], \"wave\": 101}]" \
+  "action $((last + 1)) (scale_nodes): reef zz-new does not exist yet"
+allow=''
+
 # Dedicated sizes of the placements (rule 8). The summary's cost, and the
 # sizes the actions leave, then differ too: those lines are allowed.
 allow='^summary (cost_after|objective): |: the actions leave other tiers or dedicated sizes than its placement$'
