@@ -725,10 +725,11 @@ void rp_solver_run(rp_solver *s)
         lns_per_10k = 1;
     for (s->iters = 0; s->iters < max_iters && stall < stall_limit && s->nmovers + f->ninst > 0;
          s->iters++) {
-        if ((s->iters & 63) == 0 && rp__out_of_time(s))
-            break;
-        if ((s->iters & 63) == 0)
+        if ((s->iters & 63) == 0) {
+            if (rp__out_of_time(s))
+                break;
             rp__progress(s, "improvement");
+        }
         if (s->iters == 0 && at_bound(s))
             break;
         int u10k = rp__rng_below(s, 10000), u = u10k / 100;
