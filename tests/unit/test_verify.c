@@ -330,6 +330,75 @@ START_TEST(in_memory_defects)
 }
 END_TEST
 
+/* Rule 8 for compute and storage: i-1's peaks raised past one D8s_v5 node
+ * (6.256 cores, 23.768 GiB after headroom) and past a 100 GiB premium
+ * share (90 GiB, 2,480 IOPS), then the plan gives it exactly those sizes. */
+START_TEST(dedicated_sizes_below_peak)
+{
+    static const char *const raise[][2] = {
+        {"i-1,cpu_cores,0.2,0.2,0.2,0.2,0.355,0.5,0.624,0.72,0.78,0.8,",
+         "i-1,cpu_cores,0.2,0.2,0.2,0.2,0.355,0.5,0.624,0.72,0.78,7.0,"},
+        {"i-1,memory_gb,1.0,1.0,1.0,1.0,1.388,1.75,2.061,2.299,2.449,2.5,",
+         "i-1,memory_gb,1.0,1.0,1.0,1.0,1.388,1.75,2.061,2.299,2.449,25.0,"},
+        {"i-1,share_gb,30.0,", "i-1,share_gb,95.0,"},
+        {"i-1,share_iops,20.0,", "i-1,share_iops,2500.0,"},
+    };
+    run r = {0};
+    rp_error err = {0};
+    r.dir = rp_test_fixture_copy("tiny");
+    char *ppath = rp_xasprintf("%s/profiles.csv", r.dir);
+    char *prof = rp_test_read(ppath, NULL);
+    for (size_t k = 0; k < sizeof raise / sizeof raise[0]; k++) {
+        ck_assert_ptr_nonnull(strstr(prof, raise[k][0]));
+        prof = replace(prof, raise[k][0], raise[k][1]);
+    }
+    free(rp_test_write(r.dir, "profiles.csv", prof));
+    free(prof);
+    free(ppath);
+    ck_assert_int_eq(rp_fleet_load(r.dir, &r.f, &err), 0);
+    char fp[80];
+    ck_assert_int_eq(rp_fleet_fingerprint(r.f, fp, &err), 0);
+    char *text = replace(rp_test_read(rp_test_path("tests/fixtures/plans/valid.json"), NULL),
+                         "@FINGERPRINT@", fp);
+    char *path = rp_test_write(r.dir, "plan.json", text);
+    ck_assert_int_eq(rp_plan_read(path, r.f, &r.p, &err), 0);
+    free(path);
+    free(text);
+
+    rp_placement *pl = &r.p->place[0];
+    ck_assert_str_eq(r.f->inst[pl->inst].id, "i-1");
+    pl->tier[RP_TIER_COMPUTE] = RP_DEDICATED;
+    pl->ded.nodes = 1;
+    pl->tier[RP_TIER_STORAGE] = RP_DEDICATED;
+    pl->ded.share_gb = 100;
+    rp_verify(r.f, r.p, &r.rep);
+    static const char *const want[] = {
+        "instance i-1: rule 8 dedicated compute 1 nodes: cpu_cores peak 7.00 > 6.26",
+        "instance i-1: rule 8 dedicated compute 1 nodes: memory_gb peak 25.00 > 23.77",
+        "instance i-1: rule 8 dedicated storage 100 GiB: share_gb peak 95.00 > 90.00",
+        "instance i-1: rule 8 dedicated storage 100 GiB: share_iops peak 2500.00 > 2480.00",
+    };
+    for (size_t k = 0; k < sizeof want / sizeof want[0]; k++)
+        EXPECT(&r, want[k]);
+    size_t rule8 = 0;
+    for (size_t k = 0; k < r.rep.nmsgs; k++)
+        rule8 += strstr(r.rep.msgs[k], "rule 8") != NULL;
+    if (rule8 != 4)
+        dump(&r);
+    ck_assert_uint_eq(rule8, 4);
+
+    /* Two nodes and 125 GiB (3,125 IOPS x 0.8 = 2,500, the peak exactly)
+     * hold those peaks: no rule 8 line is left. */
+    rp_verify_report_free(&r.rep);
+    pl->ded.nodes = 2;
+    pl->ded.share_gb = 125;
+    rp_verify(r.f, r.p, &r.rep);
+    for (size_t k = 0; k < r.rep.nmsgs; k++)
+        ck_assert_msg(!strstr(r.rep.msgs[k], "rule 8"), "unexpected: %s", r.rep.msgs[k]);
+    run_free(&r);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("verify");
@@ -352,6 +421,7 @@ int main(void)
     tcase_add_test(tc, window_respected);
     tcase_add_test(tc, instance_missing);
     tcase_add_test(tc, in_memory_defects);
+    tcase_add_test(tc, dedicated_sizes_below_peak);
     suite_add_tcase(s, tc);
     return rp_test_run(s);
 }
