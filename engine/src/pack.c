@@ -652,7 +652,7 @@ static bool attempt(packer *k, const int *out, int nout, long patience, double d
             ok = true;
             break;
         }
-        if (since > patience || ((k->it & 63) == 0 && past(k, deadline)))
+        if (since > patience || past(k, deadline))
             break;
         int nq = build_subsets(k);
         move m = best_move(k, nq);

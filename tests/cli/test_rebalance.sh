@@ -410,6 +410,25 @@ if bash "$root/bench/bpp/to_fleet.sh" "$tmp/five.txt" "$tmp/five" 2>"$tmp/err5";
   else bad "one-dimensional fleet: $(cat "$tmp/five.sum" "$tmp/five.err")"; fi
 else bad "to_fleet.sh: $(cat "$tmp/err5")"; fi
 
+# The packing step's column generation inside rebalance: 2,001 items of 340
+# in bins of 1,000. L2 says 681 reefs but no bin holds three, so the kernel
+# can never reach its floor and column generation always follows it; its LP
+# proves 1,001. The instance also has costly kernel iterations (1,000 bins
+# not full, each tried in two-bin repacks): the kernel must still stop at
+# its share of the time, so the run ends within its limit (it took over
+# 6 s of a 2 s limit when the kernel read the clock every 64 iterations).
+{ echo 2001; echo 1000; for _ in $(seq 2001); do echo 340; done; } > "$tmp/pairs.txt"
+if bash "$root/bench/bpp/to_fleet.sh" "$tmp/pairs.txt" "$tmp/pairs" 2>"$tmp/errp"; then
+  REEFPLAN_LOG=info "$bin" rebalance "$tmp/pairs" -o "$tmp/pairs.json" --time-limit 2 --json \
+    >"$tmp/pairs.sum" 2>"$tmp/pairs.err"
+  cg=$(grep -c "pack r: column generation: 1001 reefs, LP bound 1001," "$tmp/pairs.err")
+  if [ "$cg" = 1 ] && [ "$(jq '.cost_after | round' "$tmp/pairs.sum")" = 1001 ] &&
+     awk -v s="$(jq .solve_seconds "$tmp/pairs.sum")" 'BEGIN { exit !(s < 4) }' &&
+     "$bin" verify "$tmp/pairs" "$tmp/pairs.json" >/dev/null 2>&1; then
+    ok "column generation in rebalance proves 1001 reefs where L2 says 681, within the time limit"
+  else bad "column generation in rebalance: $cg line(s), $(jq -c . "$tmp/pairs.sum"), $(grep "pack r" "$tmp/pairs.err")"; fi
+else bad "to_fleet.sh: $(cat "$tmp/errp")"; fi
+
 # Fleets that start outside the rules (edits of the tiny fixture). An
 # instance no size holds: exit 1 with the reason, no plan written, nothing
 # on stdout (never a plan with a NaN cost). i-3 is pinned with a dedicated
