@@ -404,13 +404,27 @@ char *rp_plan_new_reef_name(const rp_fleet *f, int g, const rp_plan *p)
     } else {
         snprintf(prefix, sizeof prefix, "%s-", f->regions[g].name);
     }
-    for (int num = 1;; num++) {
-        char *name = rp_xasprintf("%s%02d", prefix, num);
-        bool used = rp_fleet_find_reef(f, name) >= 0;
-        for (size_t k = 0; k < p->nreefs && !used; k++)
-            used = p->reefs[k].name && !strcmp(p->reefs[k].name, name);
-        if (!used)
-            return name;
-        free(name);
+    /* The numbers taken, by the fleet's reefs and p's: one pass over the
+     * names rather than one per candidate (a plan may create thousands). */
+    size_t cap = f->nreefs + p->nreefs + 2, plen = strlen(prefix);
+    bool *used = rp_xcalloc(cap, sizeof(bool));
+    for (size_t k = 0; k < f->nreefs + p->nreefs; k++) {
+        const char *name = k < f->nreefs ? f->reefs[k].name : p->reefs[k - f->nreefs].name;
+        if (!name || strncmp(name, prefix, plen) != 0)
+            continue;
+        const char *d = name + plen;
+        size_t nd = strspn(d, "0123456789");
+        if (nd == 0 || nd > 9 || d[nd] != '\0')
+            continue;
+        long num = strtol(d, NULL, 10);
+        char back[16];
+        snprintf(back, sizeof back, "%02ld", num);
+        if (num > 0 && (size_t)num < cap && !strcmp(back, d))
+            used[num] = true;
     }
+    size_t num = 1;
+    while (num < cap && used[num])
+        num++;
+    free(used);
+    return rp_xasprintf("%s%02zu", prefix, num);
 }

@@ -340,6 +340,42 @@ START_TEST(read_errors_are_located)
 }
 END_TEST
 
+/* New reef names: the region's pattern ("wus2-", from wus2-01) with the
+ * lowest number no reef of the fleet (wus2-01, wus2-02) or of the plan has
+ * so far. A name with other digits ("wus2-004": four, not 04) or another
+ * prefix does not take a number; past 99 the numbers grow a digit. */
+START_TEST(new_reef_names)
+{
+    rp_plan_reef r[130] = {{0}};
+    rp_plan p = {0};
+    p.reefs = r;
+    char *name = rp_plan_new_reef_name(fleet, 0, &p);
+    ck_assert_str_eq(name, "wus2-03");
+    free(name);
+    char *names[] = {"wus2-03", NULL, "wus2-05", "wus2-004", "weu-04", "wus2-4x"};
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+        r[p.nreefs++].name = names[k];
+    name = rp_plan_new_reef_name(fleet, 0, &p);
+    ck_assert_str_eq(name, "wus2-04");
+    free(name);
+    p.nreefs = 0;
+    char *own[128];
+    for (int k = 0; k < 128; k++) /* wus2-03 .. wus2-130 */
+        r[p.nreefs++].name = own[k] = rp_xasprintf("wus2-%02d", k + 3);
+    name = rp_plan_new_reef_name(fleet, 0, &p);
+    ck_assert_str_eq(name, "wus2-131");
+    free(name);
+    free(own[50]); /* wus2-53 freed */
+    r[50].name = NULL;
+    name = rp_plan_new_reef_name(fleet, 0, &p);
+    ck_assert_str_eq(name, "wus2-53");
+    free(name);
+    for (int k = 0; k < 128; k++)
+        if (k != 50)
+            free(own[k]);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("plan");
@@ -348,6 +384,7 @@ int main(void)
     tcase_add_test(tc, round_trip_every_field);
     tcase_add_test(tc, fingerprint_tracks_every_input);
     tcase_add_test(tc, read_errors_are_located);
+    tcase_add_test(tc, new_reef_names);
     suite_add_tcase(s, tc);
     return rp_test_run(s);
 }
