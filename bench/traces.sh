@@ -83,11 +83,17 @@ for kind in planetlab azure-avg azure-max azure-periodic; do
   echo "${rows[-1]}" >&2
 done
 
+# The tree the binary was built from: the commit, and whether files other
+# than this report differed from it (read before the report is rewritten).
+tree="commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+if [ -n "$(git -C "$root" status --porcelain -- . ':!bench/RESULTS-traces.md' 2>/dev/null)" ]; then
+  tree+=" plus uncommitted changes"
+fi
 {
   echo "# Time-aware vs peak-based packing on real CPU traces"
   echo
   echo "Written by \`bash bench/traces.sh\` on $(date -u +%Y-%m-%d) ($(uname -m), $(nproc) CPUs),"
-  echo "commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown) plus working tree."
+  echo "$tree."
   echo "Each trace is converted with \`traces2fleet --seed $seed\` into one region of new,"
   echo "unplaced instances (no reefs: rebalance packs from scratch, no move costs), then"
   echo
