@@ -3,13 +3,17 @@
 # convert the trace into a fleet of new, unplaced instances with traces2fleet
 # (datasets/README.md), rebalance it from scratch with unlimited moves, once
 # on the hourly profiles and once with --peak-profiles (every profile flat at
-# its peak), verify the time-aware plan, and report the monthly cost each way.
+# its peak), verify the time-aware plans, and report the monthly cost each way.
+# The search is cut by the clock on the larger fleets, so its result varies
+# from run to run: each rebalance runs --runs times and the report gives the
+# median cost and the range.
 #
-#   bash bench/traces.sh [--traces DIR] [--time-limit S] [--seed S] [--scratch DIR] [--out FILE]
+#   bash bench/traces.sh [--traces DIR] [--time-limit S] [--runs N] [--seed S] [--scratch DIR] [--out FILE]
 #
 #   --traces DIR    the traces (default ../shared/traces next to the checkout,
 #                   or $RP_TRACES); read in place, never copied into the repo
 #   --time-limit S  rebalance time limit per run (default 60)
+#   --runs N        runs of each rebalance, N odd (default 3)
 #   --seed S        traces2fleet seed: plan mix and sizes (default 1)
 #   --scratch DIR   fleets, plans and logs (default /tmp/reefplan-traces)
 #   --out FILE      the Markdown report (default bench/RESULTS-traces.md)
@@ -24,6 +28,7 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 traces=${RP_TRACES:-$root/../shared/traces}
 limit=60
+runs=3
 seed=1
 scratch=/tmp/reefplan-traces
 out=$root/bench/RESULTS-traces.md
@@ -31,12 +36,15 @@ while [ $# -gt 0 ]; do
   case $1 in
     --traces) traces=$2; shift 2 ;;
     --time-limit) limit=$2; shift 2 ;;
+    --runs) runs=$2; shift 2 ;;
     --seed) seed=$2; shift 2 ;;
     --scratch) scratch=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     *) echo "traces.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
+case $runs in *[!0-9]* | '' | 0) echo "traces.sh: --runs takes a positive odd number" >&2; exit 2 ;; esac
+[ $((runs % 2)) = 1 ] || { echo "traces.sh: --runs takes a positive odd number" >&2; exit 2; }
 command -v jq >/dev/null || { echo "traces.sh: jq is required (scripts/setup installs it)" >&2; exit 2; }
 [ -d "$traces/planetlab" ] && [ -d "$traces/azure_v1" ] || { echo "traces.sh: no traces in $traces" >&2; exit 2; }
 
@@ -45,6 +53,22 @@ mkdir -p "$scratch"
 bash "$root/scripts/build" >"$scratch/build.log" 2>&1 || { cat "$scratch/build.log" >&2; exit 1; }
 rp=$root/build/reefplan
 t2f=$root/build/traces2fleet
+
+# rebalances KIND TAG [FLAGS...]: runs the rebalance `runs` times, into
+# $scratch/KIND.TAG.K.json (summary) and KIND.TAG-plan.K.json (plan), K = 1..runs;
+# prints the K of the median cost, then the lowest and highest cost. Returns
+# 1 when a run fails.
+rebalances() {
+  local kind=$1 tag=$2 k
+  shift 2
+  for k in $(seq "$runs"); do
+    "$rp" rebalance "$scratch/$kind" --move-budget -1 --time-limit "$limit" "$@" --json \
+      -o "$scratch/$kind.$tag-plan.$k.json" > "$scratch/$kind.$tag.$k.json" 2>"$scratch/$kind.$tag.$k.log" ||
+      { cat "$scratch/$kind.$tag.$k.log" >&2; return 1; }
+  done
+  for k in $(seq "$runs"); do echo "$(jq .cost_after "$scratch/$kind.$tag.$k.json") $k"; done |
+    sort -g | awk -v m=$(((runs + 1) / 2)) 'NR == 1 { lo = $1 } NR == m { k = $2 } { hi = $1 } END { print k, lo, hi }'
+}
 
 rows=()
 fail=0
@@ -61,25 +85,27 @@ for kind in planetlab azure-avg azure-max azure-periodic; do
     cat "$scratch/$kind.convert.log" >&2; fail=1; continue
   fi
   n=$(($(wc -l < "$d/instances.csv") - 1))
-  "$rp" rebalance "$d" --move-budget -1 --time-limit "$limit" --json -o "$scratch/$kind.plan.json" \
-    > "$scratch/$kind.time.json" 2>"$scratch/$kind.time.log" || { cat "$scratch/$kind.time.log" >&2; fail=1; continue; }
-  "$rp" rebalance "$d" --move-budget -1 --time-limit "$limit" --peak-profiles --json \
-    -o "$scratch/$kind.peak-plan.json" > "$scratch/$kind.peak.json" 2>"$scratch/$kind.peak.log" \
-    || { cat "$scratch/$kind.peak.log" >&2; fail=1; continue; }
-  if "$rp" verify "$d" "$scratch/$kind.plan.json" > "$scratch/$kind.verify.log" 2>&1; then verified=valid
-  else verified=INVALID; fail=1; fi
-  ct=$(jq .cost_after "$scratch/$kind.time.json")
-  cp=$(jq .cost_after "$scratch/$kind.peak.json")
-  lb=$(jq .lower_bound "$scratch/$kind.time.json")
-  un=$(jq '[.unplaced, 0] | max' "$scratch/$kind.time.json")
+  read -r kt tlo thi < <(rebalances "$kind" time) && [ -n "${kt:-}" ] || { fail=1; continue; }
+  read -r kp plo phi < <(rebalances "$kind" peak --peak-profiles) && [ -n "${kp:-}" ] || { fail=1; continue; }
+  verified=valid
+  for k in $(seq "$runs"); do
+    "$rp" verify "$d" "$scratch/$kind.time-plan.$k.json" > "$scratch/$kind.verify.$k.log" 2>&1 ||
+      { verified=INVALID; fail=1; }
+  done
+  ts=$scratch/$kind.time.$kt.json tp=$scratch/$kind.time-plan.$kt.json
+  ps=$scratch/$kind.peak.$kp.json pp=$scratch/$kind.peak-plan.$kp.json
+  ct=$(jq .cost_after "$ts")
+  cp=$(jq .cost_after "$ps")
+  lb=$(jq .lower_bound "$ts")
+  un=$(jq '[.unplaced, 0] | max' "$ts")
   reefs() { jq '[.reefs[] | select(.instances > 0)] | length' "$1"; }
   dedicated() { jq '[.placements[] | select(.db == "dedicated")] | length' "$1"; }
-  rt=$(reefs "$scratch/$kind.plan.json"); rpk=$(reefs "$scratch/$kind.peak-plan.json")
-  dt=$(dedicated "$scratch/$kind.plan.json"); dp=$(dedicated "$scratch/$kind.peak-plan.json")
+  rt=$(reefs "$tp"); rpk=$(reefs "$pp")
+  dt=$(dedicated "$tp"); dp=$(dedicated "$pp")
   tot_n=$((tot_n + n)); tot_ded=$((tot_ded + dt))
   saving=$(awk -v a="$ct" -v b="$cp" 'BEGIN { printf "%.1f", (b > 0 ? 100 * (b - a) / b : 0) }')
-  rows+=("$(printf '| %s | %d | %d | %.2f | %.2f | %s | %d | %d | %.2f | %d / %d | %d | %s |' \
-    "$kind" "$slots" "$n" "$ct" "$cp" "$saving" "$rt" "$rpk" "$lb" "$dt" "$dp" "$un" "$verified")")
+  rows+=("$(printf '| %s | %d | %d | %.2f | %.2f–%.2f | %.2f | %.2f–%.2f | %s | %d | %d | %.2f | %d / %d | %d | %s |' \
+    "$kind" "$slots" "$n" "$ct" "$tlo" "$thi" "$cp" "$plo" "$phi" "$saving" "$rt" "$rpk" "$lb" "$dt" "$dp" "$un" "$verified")")
   echo "${rows[-1]}" >&2
 done
 
@@ -103,13 +129,16 @@ fi
   echo "reefplan verify FLEET plan.json"
   echo '```'
   echo
-  echo "Costs are USD per month (catalog azure-vcore). *saving* = (peak-based - time-aware) /"
-  echo "peak-based. *reefs* counts reefs holding instances. *lower bound* is the time-aware"
-  echo "run's \`summary.lower_bound\`. *ded. DBs* counts instances on a dedicated database"
-  echo "(time-aware / peak-based)."
+  echo "Each rebalance runs $runs times with the same seed: a run the time limit cuts"
+  echo "ends wherever the clock stops it, so runs differ. Costs are USD per month (catalog"
+  echo "azure-vcore): the median run's, then the lowest and highest of the $runs. *saving* ="
+  echo "(peak-based - time-aware) / peak-based, of the medians. *reefs*, *lower bound* (the"
+  echo "time-aware run's \`summary.lower_bound\`), *ded. DBs* (instances on a dedicated"
+  echo "database, time-aware / peak-based) and *unplaced* are the median runs'. *verify*:"
+  echo "every time-aware plan."
   echo
-  echo "| trace | slots | instances | cost time-aware | cost peak-based | saving % | reefs time-aware | reefs peak-based | lower bound | ded. DBs | unplaced | verify |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+  echo "| trace | slots | instances | cost time-aware | range | cost peak-based | range | saving % | reefs time-aware | reefs peak-based | lower bound | ded. DBs | unplaced | verify |"
+  echo "|---|---:|---:|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---|"
   printf '%s\n' "${rows[@]}"
   echo
   echo "Fleets: *planetlab* = one instance per PlanetLab VM name (its rows on the 10"
