@@ -302,9 +302,11 @@ bool rp__lns_step(rp_solver *s, int *buf)
 /* One reef's tiers, pool and node count, solved exactly with its instances
  * ids[0..n) held in it: a step of the search cannot find them when two
  * instances must go dedicated together before a pool size can drop. */
-bool rp__tiers_exact(rp_solver *s, int r, const int *ids, size_t n)
+int rp__tiers_exact(rp_solver *s, int r, const int *ids, size_t n)
 {
-    if (n == 0 || short_of_time(s, 1.0))
-        return false;
+    if (n == 0)
+        return 0;
+    if (short_of_time(s, 1.0))
+        return -1;
     return solve_part(s, ids, n, &r, 1);
 }

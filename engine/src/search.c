@@ -322,8 +322,11 @@ static bool shake(rp_solver *s, int *buf)
     return ruin_recreate(s, buf, keep, -1);
 }
 
-/* The improvement loop stops at 85% of the time limit, leaving the rest
- * to the final sweep that settles every instance at a local optimum. */
+/* The improvement loop stops at this share of the time limit, leaving the
+ * rest to the final sweep that settles every instance at a local optimum,
+ * and to the reef tier MIPs. */
+#define IMPROVE_UNTIL 0.85
+
 static bool out_of_time_frac(rp_solver *s, double frac)
 {
     if (s->o.time_limit <= 0 || rp__now_seconds() - s->t0 <= frac * s->o.time_limit)
@@ -334,7 +337,7 @@ static bool out_of_time_frac(rp_solver *s, double frac)
 
 bool rp__out_of_time(rp_solver *s)
 {
-    return out_of_time_frac(s, 0.85);
+    return out_of_time_frac(s, IMPROVE_UNTIL);
 }
 
 void rp__progress(rp_solver *s, const char *phase)
@@ -611,11 +614,42 @@ static void pack_regions(rp_solver *s)
 
 /* Instances of one reef freed for its tier MIP, at most. */
 #define TIER_MAX_FREE 400
+/* Shares of the time limit: an improvement loop still running at
+ * TIER_MID_AT stops for reef tier MIPs for up to TIER_MID_SHARE (never past
+ * the loop's own end); the last pass ends by TIER_END_UNTIL. */
+#define TIER_MID_AT 0.6
+#define TIER_MID_SHARE 0.15
+#define TIER_END_UNTIL 0.9
+
+typedef struct premium {
+    int reef;
+    double above; /* rp__reef_premium */
+} premium;
+
+static int cmp_premium_desc(const void *a, const void *b)
+{
+    const premium *x = a, *y = b;
+    if (x->above != y->above)
+        return (x->above < y->above) - (x->above > y->above);
+    return (x->reef > y->reef) - (x->reef < y->reef);
+}
+
+/* Whether reef r is as its last tier MIP left it. */
+static bool tiers_current(const rp_solver *s, int r)
+{
+    const sreef *x = &s->r[r];
+    return x->tiers_cost == x->cost && x->tiers_shape == x->shape && x->tiers_n == x->use.n;
+}
 
 /* Each reef in turn takes the tiers, pool and node count of its own MIP
- * (its instances held in it), while time remains; then the sweep again, so
- * that the plan still ends at a local optimum. */
-static void exact_tiers(rp_solver *s, int *buf)
+ * (its instances held in it), until `frac` of the time limit; then, unless
+ * the improvement loop goes on (`mid`), the sweep again, so that the plan
+ * still ends at a local optimum. The reefs
+ * that pay most above their load at unit prices go first (what a reef's
+ * MIP can gain is mostly that), so a pass the clock cuts short has done
+ * the ones most likely to gain; reefs unchanged since their last MIP are
+ * skipped. */
+static void exact_tiers(rp_solver *s, int *buf, double frac, bool mid)
 {
     if (at_bound(s))
         return;
@@ -631,21 +665,33 @@ static void exact_tiers(rp_solver *s, int *buf)
     for (size_t i = 0; i < s->f->ninst; i++)
         if (s->at[i] >= 0 && s->tier_free[i])
             buf[first[s->at[i] + 1]++] = (int)i;
+    premium *order = rp_xmalloc(((size_t)s->nr + 1) * sizeof(premium));
+    int no = 0;
+    for (int r = 0; r < s->nr; r++)
+        if (s->r[r].use.n > 0 && !tiers_current(s, r))
+            order[no++] = (premium){r, rp__reef_premium(s, r)};
+    qsort(order, (size_t)no, sizeof *order, cmp_premium_desc);
     int wins = 0, tried = 0;
-    for (int r = 0; r < s->nr && !out_of_time_frac(s, 0.9); r++) {
-        int n = first[r + 1] - first[r];
-        if (s->r[r].use.n > 0) {
-            rp__progress(s, "reef tier MIPs");
-            wins += rp__tiers_exact(s, r, buf + first[r],
-                                    n < TIER_MAX_FREE ? (size_t)n : TIER_MAX_FREE);
-            tried++;
-        }
+    for (int k = 0; k < no && !out_of_time_frac(s, frac); k++) {
+        int r = order[k].reef, n = first[r + 1] - first[r];
+        rp__progress(s, "reef tier MIPs");
+        int won =
+            rp__tiers_exact(s, r, buf + first[r], n < TIER_MAX_FREE ? (size_t)n : TIER_MAX_FREE);
+        if (won < 0)
+            break; /* too little time left: this reef is not done */
+        wins += won;
+        tried++;
+        sreef *x = &s->r[r];
+        x->tiers_cost = x->cost, x->tiers_shape = x->shape, x->tiers_n = x->use.n;
     }
+    free(order);
     free(first);
-    if (wins > 0)
+    if (wins > 0 && !mid)
         sweep(s, 50, NULL);
-    rp_log(RP_LOG_INFO, "reef tier MIPs: %d of %d reefs improved, objective %.2f -> %.2f, %.2f s",
-           wins, tried, before, rp_solver_objective(s), rp__now_seconds() - t0);
+    rp_log(RP_LOG_INFO,
+           "reef tier MIPs%s: %d of %d reefs tried, %d improved, objective %.2f -> %.2f, %.2f s",
+           mid ? ", mid-search" : "", tried, no, wins, before, rp_solver_objective(s),
+           rp__now_seconds() - t0);
 }
 
 /* The lower bound of the instances placed now, its reef-by-reef part
@@ -705,6 +751,7 @@ void rp_solver_run(rp_solver *s)
     long max_iters = s->o.max_iters > 0 ? s->o.max_iters : 40L * s->nmovers + 4000;
     long stall_limit = 4000 + 4L * s->nmovers;
     long stall = 0;
+    bool mid_tiers = false;
     double last_sh, last_cost = rp__total_cost(s, &last_sh);
     double lns_spent = 0;
     long lns_calls = 0, lns_wins = 0;
@@ -728,6 +775,15 @@ void rp_solver_run(rp_solver *s)
         if ((s->iters & 63) == 0) {
             if (rp__out_of_time(s))
                 break;
+            if (!mid_tiers && s->o.time_limit > 0 &&
+                rp__now_seconds() - s->t0 > TIER_MID_AT * s->o.time_limit) {
+                /* The clock, not stagnation, will end this loop: the reef
+                 * tier MIPs get their turn now rather than only in what is
+                 * left after it. */
+                mid_tiers = true;
+                double at = (rp__now_seconds() - s->t0) / s->o.time_limit;
+                exact_tiers(s, buf, fmin(at + TIER_MID_SHARE, IMPROVE_UNTIL), true);
+            }
             rp__progress(s, "improvement");
         }
         if (s->iters == 0 && at_bound(s))
@@ -779,7 +835,7 @@ void rp_solver_run(rp_solver *s)
         if (!tiers_at_unit_prices(s, true))
             break;
     rp_log(RP_LOG_INFO, "sweep: objective %.2f -> %.2f", before_sweep, rp_solver_objective(s));
-    exact_tiers(s, buf);
+    exact_tiers(s, buf, TIER_END_UNTIL, false);
     free(buf);
     rp_log(RP_LOG_INFO, "search: %ld iterations, %.2f s, objective %.2f, stopped by %s", s->iters,
            rp__now_seconds() - s->t0, rp_solver_objective(s), rp_stop_names[rp_solver_stop(s)]);

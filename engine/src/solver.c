@@ -198,6 +198,22 @@ double rp__exchange_cost(const rp_solver *s, int r, const int *outs, int nout, c
     return cost_of(s, x, l, pool, nodes);
 }
 
+/* What reef r pays above its load priced by the unit (smooth_costs): the
+ * most its own tier MIP can take off whole pool and node sizes. */
+double rp__reef_premium(rp_solver *s, int r)
+{
+    load l;
+    int pool, nodes;
+    bool smooth = s->smooth;
+    load_of(s, &s->r[r], &l);
+    s->smooth = false;
+    double whole = cost_of(s, &s->r[r], &l, &pool, &nodes);
+    s->smooth = true;
+    double unit = cost_of(s, &s->r[r], &l, &pool, &nodes);
+    s->smooth = smooth;
+    return whole - unit;
+}
+
 void rp__refresh(rp_solver *s, int r)
 {
     load l;
@@ -538,8 +554,11 @@ static void build_reefs(rp_solver *s)
     const rp_fleet *f = s->f;
     rp_vec v = {0};
     for (size_t k = 0; k < f->nreefs; k++) {
-        sreef x = {.fleet_reef = (int)k, .region = f->reefs[k].region,
-                   .tmpl = f->reefs[k].template_idx, .state = f->reefs[k].state};
+        sreef x = {.fleet_reef = (int)k,
+                   .region = f->reefs[k].region,
+                   .tmpl = f->reefs[k].template_idx,
+                   .state = f->reefs[k].state,
+                   .tiers_cost = NAN};
         RP_VEC_PUSH(&v, sreef, x);
     }
     int *kept = reefs_kept_open(f, s->budget);
@@ -551,8 +570,11 @@ static void build_reefs(rp_solver *s)
         if ((size_t)room > in_region)
             room = (int)in_region; /* never more new reefs than instances */
         for (int k = 0; k < room; k++) {
-            sreef x = {.fleet_reef = -1, .region = (int)g,
-                       .tmpl = f->regions[g].template_idx, .state = RP_REEF_ACTIVE};
+            sreef x = {.fleet_reef = -1,
+                       .region = (int)g,
+                       .tmpl = f->regions[g].template_idx,
+                       .state = RP_REEF_ACTIVE,
+                       .tiers_cost = NAN};
             RP_VEC_PUSH(&v, sreef, x);
         }
     }

@@ -29,6 +29,10 @@ typedef struct sreef {
     int elim_fails;
     double elim_cost, elim_shape;
     int elim_moves;
+    /* The reef as its last tier MIP left it (cost, tie-breaker, members);
+     * NAN before its first. */
+    double tiers_cost, tiers_shape;
+    int tiers_n;
 } sreef;
 
 struct rp_solver {
@@ -139,7 +143,9 @@ bool rp__retier(rp_solver *s, size_t i, journal *j);
  * instances ids held in it. Each keeps its result only when the objective drops. */
 void rp__exact_small(rp_solver *s);
 bool rp__lns_step(rp_solver *s, int *buf);
-bool rp__tiers_exact(rp_solver *s, int r, const int *ids, size_t n);
+/* 1: reef r's own MIP lowered the objective; 0: it did not; -1: too little
+ * time was left to solve it. */
+int rp__tiers_exact(rp_solver *s, int r, const int *ids, size_t n);
 
 /* Closes reefs of region g by vector packing at their current sizes
  * (search_pack.c); true when the objective improved. */
@@ -149,6 +155,7 @@ double rp__now_seconds(void);
 uint64_t rp__rng_next(uint64_t *s);
 int rp__rng_below(rp_solver *s, int n);
 void rp__refresh(rp_solver *s, int r);
+double rp__reef_premium(rp_solver *s, int r);
 bool rp__is_move(const rp_solver *s, size_t i, int reef);
 bool rp__counts_in_budget(const rp_solver *s, size_t i, int reef);
 double rp__inst_cost(const rp_solver *s, size_t i, int reef, const uint8_t tier[RP_NTIERS]);
