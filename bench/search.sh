@@ -189,7 +189,7 @@ for pair in "200 x 24:fleet-200-24-r1" "1,000 x 24:fleet-1000-24-r1" "1,000 x 16
   "10,000 x 24, budget 100:b100"; do
   label=${pair%%:*} name=${pair#*:}
   line=$(grep 'reef tier MIPs:' "$scratch/$name.log" | tail -1)
-  rows_e+=("$(sed -n 's/.*reef tier MIPs: \([0-9]*\) of \([0-9]*\) reefs improved, objective \([0-9.]*\) -> \([0-9.]*\), \([0-9.]*\) s.*/\1 \2 \3 \4 \5/p' <<<"$line" |
+  rows_e+=("$(sed -n 's/.*reef tier MIPs: \([0-9]*\) of [0-9]* reefs tried, \([0-9]*\) improved, objective \([0-9.]*\) -> \([0-9.]*\), \([0-9.]*\) s.*/\2 \1 \3 \4 \5/p' <<<"$line" |
     awk -v l="$label" '{ printf "| %s | %d of %d | %.2f | %.2f | %.2f | %s s |", l, $1, $2, $3, $4, $3 - $4, $5 }')")
   [ -n "${rows_e[-1]}" ] || rows_e[-1]="| $label | (no reef tier MIP line in the log) | | | | |"
 done
@@ -258,10 +258,10 @@ took=$(($(date +%s) - t_start))
   echo "## e. The reef tier MIPs at the end of the search"
   echo
   echo "From the info log of the one-run plans of c and of the budget-100 run of a: how many"
-  echo "reefs took their own MIP's tiers and sizes, the objective before and after, and the"
-  echo "time they took."
+  echo "reefs took their own MIP's tiers and sizes (of those tried), the objective before and"
+  echo "after, and the time they took."
   echo
-  echo "| fleet | reefs improved | objective before | after | gain | time |"
+  echo "| fleet | reefs improved of tried | objective before | after | gain | time |"
   echo "|---|---|---:|---:|---:|---:|"
   printf '%s\n' "${rows_e[@]}"
 } >"$out.tmp" && mv "$out.tmp" "$out"
