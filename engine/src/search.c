@@ -779,8 +779,10 @@ void rp_solver_run(rp_solver *s)
                 rp__now_seconds() - s->t0 > TIER_MID_AT * s->o.time_limit) {
                 /* The clock, not stagnation, will end this loop: the reef
                  * tier MIPs get their turn now rather than only in what is
-                 * left after it. */
+                 * left after it. Where the clock put that pass shapes the
+                 * rest of the search, so the run is the clock's to decide. */
                 mid_tiers = true;
+                s->timed_out = true;
                 double at = (rp__now_seconds() - s->t0) / s->o.time_limit;
                 exact_tiers(s, buf, fmin(at + TIER_MID_SHARE, IMPROVE_UNTIL), true);
             }
