@@ -94,6 +94,10 @@ bash "$root/scripts/build" >"$scratch/build.log" 2>&1 ||
   { sleep 20; bash "$root/scripts/build" >"$scratch/build.log" 2>&1; } ||
   die "build failed (see $scratch/build.log)"
 [ -x "$root/build/reefplan" ] || die "no build/reefplan after the build"
+# The commit the binary was built from, read now: one made while this runs
+# is not what it measures.
+rev=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+dirty=$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo " (with uncommitted changes)")
 # Benchmark copies taken right after the build, so that another build in the
 # same tree during the run neither breaks it nor mixes two versions.
 bin=$scratch/reefplan
@@ -408,8 +412,6 @@ load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 ncpu=$(grep -c '^processor' /proc/cpuinfo)
 mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
-rev=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-dirty=$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo " (with uncommitted changes)")
 mode=full; [ $quick = 1 ] && mode="quick (smoke sizes; not comparable with a full run)"
 
 tmp_out=$scratch/RESULTS.md.tmp

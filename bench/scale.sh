@@ -42,6 +42,8 @@ while [ $# -gt 0 ]; do
 done
 case $only in both|100k|1m) ;; *) die "--only must be 100k or 1m" ;; esac
 [ -x "$bin" ] || die "no binary at $bin (bash scripts/build)"
+# The tree as it is now, not when the report is written.
+tree_at="$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- engine || echo ' + uncommitted engine changes')"
 command -v jq >/dev/null && [ -x /usr/bin/time ] || die "jq and /usr/bin/time are needed (bash scripts/setup)"
 case "$scratch" in "$root"|"$root"/*) die "--scratch must be outside the repository" ;; esac
 mkdir -p "$scratch"
@@ -90,7 +92,7 @@ run() {
   echo "## $(date -u '+%Y-%m-%d %H:%M UTC'): scale"
   echo
   echo "- Command: \`$cmdline\`"
-  echo "- reefplan: $bin, tree at commit $(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- engine || echo ' + uncommitted engine changes')"
+  echo "- reefplan: $bin, tree at commit $tree_at"
   echo "- Machine: $(uname -srm); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- Fleets: \`reefplan generate --instances N --seed 7 --slots S\`; the fleet's own move budget. Wall time and peak RSS are of the whole \`reefplan rebalance\` process (load, search, bound, ordering, plan writing)."
   echo

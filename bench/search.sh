@@ -43,6 +43,8 @@ command -v jq >/dev/null || die "jq is not installed (bash scripts/setup)"
 rm -rf "$scratch"
 mkdir -p "$scratch"
 bash "$root/scripts/build" >"$scratch/build.log" 2>&1 || { cat "$scratch/build.log" >&2; exit 1; }
+# The commit the binary was built from, read now, not when the report is written.
+commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD 2>/dev/null || echo ' plus working tree')"
 rp=$root/build/reefplan
 t_start=$(date +%s)
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -202,7 +204,7 @@ took=$(($(date +%s) - t_start))
   echo "_Written by \`$cmdline\`; run it again to refresh. Not a test: ctest and CI never run it._"
   echo
   echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC') (took $((took / 60)) min $((took % 60)) s)"
-  echo "- Commit: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD 2>/dev/null || echo ' plus working tree')"
+  echo "- Commit: $commit"
   echo "- Machine: \`$(uname -srm)\`, $(nproc) logical cores, $(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
   echo "- Load average (1/5/15 min) at start: $load_start; at end: $load_end"
   echo "- Every run: \`REEFPLAN_LOG=info reefplan rebalance FLEET --time-limit $tl --json -o plan.json [options]\`, then"

@@ -51,6 +51,13 @@ command -v jq >/dev/null || { echo "traces.sh: jq is required (scripts/setup ins
 rm -rf "$scratch"
 mkdir -p "$scratch"
 bash "$root/scripts/build" >"$scratch/build.log" 2>&1 || { cat "$scratch/build.log" >&2; exit 1; }
+# The tree the binary was built from, read right after the build (a commit
+# made while this runs is not what it measures): the commit, and whether
+# files other than this report differed from it.
+tree="commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+if [ -n "$(git -C "$root" status --porcelain -- . ':!bench/RESULTS-traces.md' 2>/dev/null)" ]; then
+  tree+=" plus uncommitted changes"
+fi
 rp=$root/build/reefplan
 t2f=$root/build/traces2fleet
 
@@ -109,12 +116,6 @@ for kind in planetlab azure-avg azure-max azure-periodic; do
   echo "${rows[-1]}" >&2
 done
 
-# The tree the binary was built from: the commit, and whether files other
-# than this report differed from it (read before the report is rewritten).
-tree="commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-if [ -n "$(git -C "$root" status --porcelain -- . ':!bench/RESULTS-traces.md' 2>/dev/null)" ]; then
-  tree+=" plus uncommitted changes"
-fi
 {
   echo "# Time-aware vs peak-based packing on real CPU traces"
   echo

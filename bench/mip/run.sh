@@ -60,6 +60,8 @@ for t in glpsol cbc jq /usr/bin/time; do
   command -v "$t" >/dev/null || die "$t is not installed (bash scripts/setup)"
 done
 [ -x "$bin" ] || die "no binary at $bin (bash scripts/build)"
+# The tree as it is now, not when the report is written.
+tree_at="$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- engine || echo ' + uncommitted engine changes')"
 case "$scratch" in "$root"|"$root"/*) die "--scratch must be outside the repository" ;; esac
 mkdir -p "$scratch"
 log() { echo "mip: $*" >&2; }
@@ -199,7 +201,7 @@ done
   echo "## $(date -u '+%Y-%m-%d %H:%M UTC'): fleets of ${sizes// /, } instances, $slots slots, time limit $tl s"
   echo
   echo "- Command: \`$cmdline\`"
-  echo "- reefplan: $bin, tree at commit $(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- engine || echo ' + uncommitted engine changes')"
+  echo "- reefplan: $bin, tree at commit $tree_at"
   echo "- glpsol: $(glpsol --version | head -1); cbc: $(cbc -quit 2>/dev/null | grep -m1 -i 'version' | sed 's/^ *//')"
   echo "- Machine: $(uname -srm); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- Fleets: \`reefplan generate --instances N --seed 7 --slots $slots${rtag:+ --regions $regions}\`, ${budget[1]:+move budget ${budget[1]} (\`--move-budget ${budget[1]}\` for rebalance and export), not }the fleet's own move budget. The solvers run one after the other, each alone."
