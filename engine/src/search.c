@@ -644,11 +644,10 @@ static bool tiers_current(const rp_solver *s, int r)
 /* Each reef in turn takes the tiers, pool and node count of its own MIP
  * (its instances held in it), until `frac` of the time limit; then, unless
  * the improvement loop goes on (`mid`), the sweep again, so that the plan
- * still ends at a local optimum. The reefs
- * that pay most above their load at unit prices go first (what a reef's
- * MIP can gain is mostly that), so a pass the clock cuts short has done
- * the ones most likely to gain; reefs unchanged since their last MIP are
- * skipped. */
+ * still ends at a local optimum. The reefs that pay most above their load
+ * at unit prices go first (what a reef's MIP can gain is mostly that), so
+ * a pass the clock cuts short has done the ones most likely to gain; reefs
+ * unchanged since their last MIP are skipped. */
 static void exact_tiers(rp_solver *s, int *buf, double frac, bool mid)
 {
     if (at_bound(s))
