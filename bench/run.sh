@@ -27,6 +27,8 @@
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/results.sh
+. "$root/bench/results.sh"
 scratch=${RP_BENCH_DIR:-/tmp/reefplan-bench}
 quick=0
 out=
@@ -418,8 +420,9 @@ tmp_out=$scratch/RESULTS.md.tmp
 {
   echo "# reefplan benchmark results"
   echo ""
-  echo "_Written by \`bash bench/run.sh$( [ $quick = 1 ] && echo ' --quick')\` — do not edit by hand; run it again to"
-  echo "refresh. Benchmarks are not tests: ctest and CI never run them._"
+  echo "_Sections a–e are written by \`bash bench/run.sh$( [ $quick = 1 ] && echo ' --quick')\`, section f by the scripts it"
+  echo "names (bench/results.sh) — do not edit by hand; run them again to refresh."
+  echo "Benchmarks are not tests: ctest and CI never run them._"
   echo ""
   echo "- Mode: $mode"
   echo "- Date: $(date -u -d "@$t_start" '+%Y-%m-%d %H:%M:%S UTC') (took $(( (t_end - t_start) / 60 )) min $(( (t_end - t_start) % 60 )) s)"
@@ -451,6 +454,13 @@ tmp_out=$scratch/RESULTS.md.tmp
   echo '```sh'
   sed "s#$root/##g" "$cmds"
   echo '```'
+  # Section f belongs to the optimizer-quality scripts: carried over as it is.
+  if [ -f "$out" ] && grep -q '^## f\. ' "$out"; then
+    echo ""
+    sed -n '/^## f\. /,$p' "$out"
+  elif [ $quick = 0 ]; then
+    results_section_f
+  fi
 } > "$tmp_out"
 mkdir -p "$(dirname "$out")"
 mv "$tmp_out" "$out"

@@ -101,3 +101,22 @@ run() {
   printf '%s\n' "${rows[@]}"
 } >>"$out"
 log "report appended to $out"
+
+# The headline in section f of bench/RESULTS.md, for a run of both sizes
+# into the default report.
+if [ "$out" = "$root/bench/RESULTS-scale.md" ] && [ "$only" = both ]; then
+  # shellcheck source=bench/results.sh
+  . "$root/bench/results.sh"
+  {
+    echo "### Scale: \`$cmdline\`"
+    echo
+    echo "$(date -u '+%Y-%m-%d %H:%M UTC'); reefplan tree at commit $tree_at; $(uname -srm), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo). Fleets: \`reefplan generate --instances N --seed 7 --slots S\`, the fleet's own move budget; wall time and peak RSS of the whole \`reefplan rebalance\` process."
+    echo
+    echo "| instances | slots | --time-limit (s) | wall (s) | peak RSS (MiB) | cost before | objective | lower bound | gap | verified |"
+    echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+    printf '%s\n' "${rows[@]}"
+    echo
+    echo "Targets: 100k x 168 within 2 GB and 5 minutes; 1M x 24 runs to completion. Every run: [RESULTS-scale.md](RESULTS-scale.md)."
+  } >"$scratch/block.md"
+  results_block scale "$scratch/block.md" && log "bench/RESULTS.md section f updated"
+fi

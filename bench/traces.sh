@@ -32,6 +32,8 @@ runs=3
 seed=1
 scratch=/tmp/reefplan-traces
 out=$root/bench/RESULTS-traces.md
+cmdline="bash bench/traces.sh"
+[ $# -eq 0 ] || cmdline+=$(printf " %q" "$@") # quoted, so that it runs as shown
 while [ $# -gt 0 ]; do
   case $1 in
     --traces) traces=$2; shift 2 ;;
@@ -161,4 +163,23 @@ done
   fi
 } > "$out.tmp" && mv "$out.tmp" "$out"
 echo "traces.sh: wrote $out" >&2
+
+# The headline in section f of bench/RESULTS.md, for a run into the default
+# report.
+if [ "$out" = "$root/bench/RESULTS-traces.md" ]; then
+  # shellcheck source=bench/results.sh
+  . "$root/bench/results.sh"
+  {
+    echo "### Time-aware vs peak-based packing on real traces: \`$cmdline\`"
+    echo
+    echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $tree; $(uname -srm), $(nproc) CPUs. Each trace is converted by \`traces2fleet --seed $seed\` into a fleet of new instances, rebalanced with unlimited moves and \`--time-limit $limit\`, $runs runs each way; costs in USD/month, medians of the runs; *saving* = (peak-based - time-aware) / peak-based."
+    echo
+    echo "| trace | slots | instances | cost time-aware | range | cost peak-based | range | saving % | reefs time-aware | reefs peak-based | lower bound | ded. DBs | unplaced | verify |"
+    echo "|---|---:|---:|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---|"
+    printf '%s\n' "${rows[@]}"
+    echo
+    echo "The fleets and how they are built: [RESULTS-traces.md](RESULTS-traces.md)."
+  } >"$scratch/block.md"
+  results_block traces "$scratch/block.md" && echo "traces.sh: bench/RESULTS.md section f updated" >&2
+fi
 exit $fail
