@@ -97,9 +97,9 @@ bash "$root/scripts/build" >"$scratch/build.log" 2>&1 ||
   die "build failed (see $scratch/build.log)"
 [ -x "$root/build/reefplan" ] || die "no build/reefplan after the build"
 # The commit the binary was built from, read now: one made while this runs
-# is not what it measures.
+# is not what it measures. Changes to the benchmark reports do not count.
 rev=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-dirty=$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo " (with uncommitted changes)")
+dirty=$(git -C "$root" status --porcelain --untracked-files=no -- . ':!bench/RESULTS*.md' 2>/dev/null | grep -q . && echo " (with uncommitted changes)")
 # Benchmark copies taken right after the build, so that another build in the
 # same tree during the run neither breaks it nor mixes two versions.
 bin=$scratch/reefplan

@@ -55,9 +55,9 @@ mkdir -p "$scratch"
 bash "$root/scripts/build" >"$scratch/build.log" 2>&1 || { cat "$scratch/build.log" >&2; exit 1; }
 # The tree the binary was built from, read right after the build (a commit
 # made while this runs is not what it measures): the commit, and whether
-# files other than this report differed from it.
+# files other than the benchmark reports differed from it.
 tree="commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-if [ -n "$(git -C "$root" status --porcelain -- . ':!bench/RESULTS-traces.md' 2>/dev/null)" ]; then
+if [ -n "$(git -C "$root" status --porcelain -- . ':!bench/RESULTS*.md' 2>/dev/null)" ]; then
   tree+=" plus uncommitted changes"
 fi
 rp=$root/build/reefplan
