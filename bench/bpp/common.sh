@@ -107,3 +107,21 @@ collect() {
     else printf '%s,,,,,,,no result\n' "$id"; fi
   done < "$1" > "$2"
 }
+
+# packing_block KEY TITLE TABLE TARGET: the block KEY of section f of
+# bench/RESULTS.md (bench/results.sh) for a whole run: TITLE and the
+# command, the run's date, size, binary and machine, TABLE, TARGET and a
+# link to the report. Reads the caller's cmdline, start, total, tl, jobs,
+# scratch, RPB_BIN, nverified, elapsed and out.
+packing_block() {
+  # shellcheck source=bench/results.sh
+  . "$root/bench/results.sh"
+  {
+    printf '### %s: %s\n\n' "$2" "$cmdline"
+    printf '%s, %d instances, time limit %s s, %d at once; reefplan %s; %s. %s of %s plans verified; the whole run took %s s.\n\n' \
+      "$start" "$total" "$tl" "$jobs" "$(cat "$scratch/source.txt" 2> /dev/null || source_line "$RPB_BIN")" "$(machine_line)" "$nverified" "$total" "$elapsed"
+    printf '%s\n\n%s\n' "$3" "$4"
+    printf 'Every run, with the worst instances: [%s](%s).\n' "$(basename "$out")" "$(basename "$out")"
+  } > "$scratch/block.md"
+  results_block "$1" "$scratch/block.md" && echo "$prog: bench/RESULTS.md section f updated" >&2
+}

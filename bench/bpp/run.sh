@@ -200,16 +200,6 @@ echo "bpp: report appended to $out" >&2
 # The headline in section f of bench/RESULTS.md, for a run of the whole
 # classic set into the default report.
 if [ "$out" = "$root/bench/RESULTS-bpp.md" ] && [ "$set_name" = classic ]; then
-  # shellcheck source=bench/results.sh
-  . "$root/bench/results.sh"
-  {
-    printf '### BPPLIB one-dimensional: %s\n\n' "$cmdline"
-    printf '%s, %d instances, time limit %s s, %d at once; reefplan %s; %s. %s of %s plans verified; the whole run took %s s.\n\n' \
-      "$start" "$total" "$tl" "$jobs" "$(cat "$scratch/source.txt" 2> /dev/null || source_line "$RPB_BIN")" "$(machine_line)" "$nverified" "$total" "$elapsed"
-    printf '%s\n\n' "$summary"
-    printf 'Target: at least 99%% of the 1,615 optimal with a mean of at most 1 s. Published: GGA-CGT %s.\n' "$gga"
-    printf 'Every run, with the worst instances: [RESULTS-bpp.md](RESULTS-bpp.md).\n'
-  } > "$scratch/block.md"
-  results_block bpp "$scratch/block.md" && echo "bpp: bench/RESULTS.md section f updated" >&2
+  packing_block bpp "BPPLIB one-dimensional" "$summary" "Target: at least 99% of the 1,615 optimal with a mean of at most 1 s. Published: GGA-CGT $gga."
 fi
 [ -z "$failures" ]

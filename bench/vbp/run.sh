@@ -215,16 +215,6 @@ echo "vbp: report appended to $out" >&2
 # The headline in section f of bench/RESULTS.md, for a run of the whole
 # certified set into the default report.
 if [ "$out" = "$root/bench/RESULTS-vbp.md" ] && [ "$set_name" = certified ]; then
-  # shellcheck source=bench/results.sh
-  . "$root/bench/results.sh"
-  {
-    printf '### Two-dimensional vector packing (Caprara-Toth): %s\n\n' "$cmdline"
-    printf '%s, %d instances, time limit %s s, %d at once; reefplan %s; %s. %s of %s plans verified; the whole run took %s s.\n\n' \
-      "$start" "$total" "$tl" "$jobs" "$(cat "$scratch/source.txt" 2> /dev/null || source_line "$RPB_BIN")" "$(machine_line)" "$nverified" "$total" "$elapsed"
-    printf '%s\n\n' "$table"
-    printf 'Target: an average gap of at most 0.5%% over the 320 instances with proven optima. Published: %s.\n' "$cmp"
-    printf 'Every run, with the worst instances: [RESULTS-vbp.md](RESULTS-vbp.md).\n'
-  } > "$scratch/block.md"
-  results_block vbp "$scratch/block.md" && echo "vbp: bench/RESULTS.md section f updated" >&2
+  packing_block vbp "Two-dimensional vector packing (Caprara-Toth)" "$table" "Target: an average gap of at most 0.5% over the 320 instances with proven optima. Published: $cmp."
 fi
 [ -z "$failures" ]
