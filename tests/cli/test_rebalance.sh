@@ -406,18 +406,22 @@ else bad "reef tier MIPs: '$tline', summary $(cat "$tmp/tier.sum")"; fi
 # does not raise the objective, and goes on. Whether the loop of this 4,000
 # x 168 fleet outlasts 60% of a limit depends on the machine and the build
 # (it ends by stagnation after about 2.5 s on an idle machine, later under
-# the sanitizers or load), so the limit is lowered until the log shows the
-# loop ending at least 0.5 s past 60% of it, with construction done before
-# half of it; then the pass must be in the log. No such limit: a failure.
+# the sanitizers or load), and the loop reads the clock every 64 iterations.
+# So the limit is lowered from 10 s until the log shows construction done
+# before half of it and the loop ending past 60% of it by 0.5 s plus three
+# times the average time of 64 of its iterations; then the pass must be in
+# the log. No such limit: a failure.
 gen m-4000 --instances 4000 --seed 3 --slots 168
 mline='' mlimit=''
-for lim in 5 4 3 2.5 2; do
+for lim in 10 8 6 5 4 3 2.5 2; do
   REEFPLAN_LOG=info "$bin" rebalance "$tmp/m-4000" --time-limit "$lim" -o "$tmp/mid.json" --json \
     >"$tmp/mid.sum" 2>"$tmp/mid.err"
   built=$(sed -n 's/.*construction and lower bound: \([0-9.]*\) s.*/\1/p' "$tmp/mid.err")
+  iters=$(sed -n 's/.*improvement: \([0-9]*\) iterations, [0-9.]* s;.*/\1/p' "$tmp/mid.err")
   looped=$(sed -n 's/.*improvement: [0-9]* iterations, \([0-9.]*\) s;.*/\1/p' "$tmp/mid.err")
-  if [ -n "$built" ] && [ -n "$looped" ] &&
-     awk -v l="$lim" -v b="$built" -v e="$looped" 'BEGIN { exit !(b < 0.5 * l && e > 0.6 * l + 0.5) }'; then
+  if [ -n "$built" ] && [ -n "$looped" ] && [ "${iters:-0}" -gt 0 ] &&
+     awk -v l="$lim" -v b="$built" -v e="$looped" -v n="$iters" \
+       'BEGIN { exit !(b < 0.5 * l && e > 0.6 * l + 0.5 + 3 * 64 * (e - b) / n) }'; then
     mlimit=$lim
     mline=$(grep "reef tier MIPs, mid-search:" "$tmp/mid.err")
     break
@@ -425,7 +429,7 @@ for lim in 5 4 3 2.5 2; do
 done
 mnums=$(sed -n 's/.*mid-search: \([0-9]*\) of [0-9]* reefs tried, [0-9]* improved, objective \([0-9.]*\) -> \([0-9.]*\),.*/\1 \2 \3/p' <<<"$mline")
 if [ -z "$mlimit" ]; then
-  bad "mid-search tier MIPs: no limit from 5 s to 2 s left the loop running past 60% (last: construction '$built' s, loop until '$looped' s)"
+  bad "mid-search tier MIPs: no limit from 10 s to 2 s left the loop running past 60% (last: construction '$built' s, loop until '$looped' s)"
 elif [ -n "$mnums" ] && awk -v n="$mnums" 'BEGIN { split(n, v, " "); exit !(v[1] >= 1 && v[3] <= v[2]) }' &&
    [ "$(jq -r .stopped_by "$tmp/mid.sum")" = "time limit" ] &&
    "$bin" verify "$tmp/m-4000" "$tmp/mid.json" >/dev/null 2>&1; then
