@@ -9,11 +9,24 @@
 # a run replaces its own block and leaves the others alone. bench/run.sh,
 # which writes the rest of RESULTS.md anew, carries section f over.
 #
-#   results_block KEY FILE   put FILE's text in block KEY of $RP_RESULTS
-#                            (default bench/RESULTS.md next to this file)
+#   results_block KEY [FILE] put FILE's text (standard input without FILE)
+#                            in block KEY of $RP_RESULTS (default
+#                            bench/RESULTS.md next to this file)
 #   results_section_f        print section f with every block empty
+#   results_tree             the commit checked out, with " plus uncommitted
+#                            changes" when a tracked file other than the
+#                            benchmark reports (bench/RESULTS*.md) differs
 
-RP_RESULTS=${RP_RESULTS:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/RESULTS.md}
+RP_BENCH_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+RP_RESULTS=${RP_RESULTS:-$RP_BENCH_SRC/RESULTS.md}
+
+results_tree() {
+  local dir=$RP_BENCH_SRC
+  printf '%s' "$(git -C "$dir" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  git -C "$dir" status --porcelain --untracked-files=no -- ':(top)' ':(top,exclude)bench/RESULTS*.md' 2>/dev/null |
+    grep -q . && printf ' plus uncommitted changes'
+  echo
+}
 
 # The blocks, in the order of the issue's list of benchmarks.
 RP_RESULT_KEYS="bpp vbp mip traces scale"
@@ -42,7 +55,7 @@ results_section_f() {
 }
 
 results_block() {
-  local key=$1 body=$2 tmp
+  local key=$1 body=${2:-/dev/stdin} tmp
   case " $RP_RESULT_KEYS " in *" $key "*) ;; *) echo "results.sh: unknown block '$key'" >&2; return 2 ;; esac
   [ -s "$RP_RESULTS" ] || printf '# reefplan benchmark results\n' >"$RP_RESULTS"
   if ! grep -q "^<!-- begin $key -->\$" "$RP_RESULTS"; then

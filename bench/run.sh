@@ -98,8 +98,7 @@ bash "$root/scripts/build" >"$scratch/build.log" 2>&1 ||
 [ -x "$root/build/reefplan" ] || die "no build/reefplan after the build"
 # The commit the binary was built from, read now: one made while this runs
 # is not what it measures. Changes to the benchmark reports do not count.
-rev=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-dirty=$(git -C "$root" status --porcelain --untracked-files=no -- . ':!bench/RESULTS*.md' 2>/dev/null | grep -q . && echo " (with uncommitted changes)")
+tree=$(results_tree)
 # Benchmark copies taken right after the build, so that another build in the
 # same tree during the run neither breaks it nor mixes two versions.
 bin=$scratch/reefplan
@@ -426,7 +425,7 @@ tmp_out=$scratch/RESULTS.md.tmp
   echo ""
   echo "- Mode: $mode"
   echo "- Date: $(date -u -d "@$t_start" '+%Y-%m-%d %H:%M:%S UTC') (took $(( (t_end - t_start) / 60 )) min $(( (t_end - t_start) % 60 )) s)"
-  echo "- Commit: $rev$dirty"
+  echo "- Commit: $tree"
   echo "- Machine: \`$(uname -a)\`"
   echo "- CPU: $cpu, $ncpu logical cores (nproc: $(nproc))"
   echo "- Memory: $mem"

@@ -43,7 +43,9 @@ done
 case $only in both|100k|1m) ;; *) die "--only must be 100k or 1m" ;; esac
 [ -x "$bin" ] || die "no binary at $bin (bash scripts/build)"
 # The tree as it is now, not when the report is written.
-tree_at="$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- engine || echo ' + uncommitted engine changes')"
+# shellcheck source=bench/results.sh
+. "$root/bench/results.sh"
+tree_at=$(results_tree)
 command -v jq >/dev/null && [ -x /usr/bin/time ] || die "jq and /usr/bin/time are needed (bash scripts/setup)"
 case "$scratch" in "$root"|"$root"/*) die "--scratch must be outside the repository" ;; esac
 mkdir -p "$scratch"
@@ -105,8 +107,6 @@ log "report appended to $out"
 # The headline in section f of bench/RESULTS.md, for a run of both sizes
 # into the default report.
 if [ "$out" = "$root/bench/RESULTS-scale.md" ] && [ "$only" = both ]; then
-  # shellcheck source=bench/results.sh
-  . "$root/bench/results.sh"
   {
     echo "### Scale: \`$cmdline\`"
     echo
@@ -117,6 +117,5 @@ if [ "$out" = "$root/bench/RESULTS-scale.md" ] && [ "$only" = both ]; then
     printf '%s\n' "${rows[@]}"
     echo
     echo "Targets: 100k x 168 within 2 GB and 5 minutes; 1M x 24 runs to completion. Every run: [RESULTS-scale.md](RESULTS-scale.md)."
-  } >"$scratch/block.md"
-  results_block scale "$scratch/block.md" && log "bench/RESULTS.md section f updated"
+  } | results_block scale && log "bench/RESULTS.md section f updated"
 fi

@@ -44,7 +44,9 @@ rm -rf "$scratch"
 mkdir -p "$scratch"
 bash "$root/scripts/build" >"$scratch/build.log" 2>&1 || { cat "$scratch/build.log" >&2; exit 1; }
 # The commit the binary was built from, read now, not when the report is written.
-commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD 2>/dev/null || echo ' plus working tree')"
+# shellcheck source=bench/results.sh
+. "$root/bench/results.sh"
+commit=$(results_tree)
 rp=$root/build/reefplan
 t_start=$(date +%s)
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)

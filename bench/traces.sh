@@ -56,10 +56,9 @@ bash "$root/scripts/build" >"$scratch/build.log" 2>&1 || { cat "$scratch/build.l
 # The tree the binary was built from, read right after the build (a commit
 # made while this runs is not what it measures): the commit, and whether
 # files other than the benchmark reports differed from it.
-tree="commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-if [ -n "$(git -C "$root" status --porcelain -- . ':!bench/RESULTS*.md' 2>/dev/null)" ]; then
-  tree+=" plus uncommitted changes"
-fi
+# shellcheck source=bench/results.sh
+. "$root/bench/results.sh"
+tree="commit $(results_tree)"
 rp=$root/build/reefplan
 t2f=$root/build/traces2fleet
 
@@ -167,8 +166,6 @@ echo "traces.sh: wrote $out" >&2
 # The headline in section f of bench/RESULTS.md, for a run into the default
 # report.
 if [ "$out" = "$root/bench/RESULTS-traces.md" ]; then
-  # shellcheck source=bench/results.sh
-  . "$root/bench/results.sh"
   {
     echo "### Time-aware vs peak-based packing on real traces: \`$cmdline\`"
     echo
@@ -179,7 +176,6 @@ if [ "$out" = "$root/bench/RESULTS-traces.md" ]; then
     printf '%s\n' "${rows[@]}"
     echo
     echo "The fleets and how they are built: [RESULTS-traces.md](RESULTS-traces.md)."
-  } >"$scratch/block.md"
-  results_block traces "$scratch/block.md" && echo "traces.sh: bench/RESULTS.md section f updated" >&2
+  } | results_block traces && echo "traces.sh: bench/RESULTS.md section f updated" >&2
 fi
 exit $fail

@@ -122,6 +122,5 @@ packing_block() {
       "$start" "$total" "$tl" "$jobs" "$(cat "$scratch/source.txt" 2> /dev/null || source_line "$RPB_BIN")" "$(machine_line)" "$nverified" "$total" "$elapsed"
     printf '%s\n\n%s\n' "$3" "$4"
     printf 'Every run, with the worst instances: [%s](%s).\n' "$(basename "$out")" "$(basename "$out")"
-  } > "$scratch/block.md"
-  results_block "$1" "$scratch/block.md" && echo "$prog: bench/RESULTS.md section f updated" >&2
+  } | results_block "$1" && echo "$prog: bench/RESULTS.md section f updated" >&2
 }

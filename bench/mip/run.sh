@@ -61,7 +61,9 @@ for t in glpsol cbc jq /usr/bin/time; do
 done
 [ -x "$bin" ] || die "no binary at $bin (bash scripts/build)"
 # The tree as it is now, not when the report is written.
-tree_at="$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- engine || echo ' + uncommitted engine changes')"
+# shellcheck source=bench/results.sh
+. "$root/bench/results.sh"
+tree_at=$(results_tree)
 case "$scratch" in "$root"|"$root"/*) die "--scratch must be outside the repository" ;; esac
 mkdir -p "$scratch"
 log() { echo "mip: $*" >&2; }
@@ -222,8 +224,6 @@ log "report appended to $out"
 # The headline in section f of bench/RESULTS.md, for a run into the default
 # report.
 if [ "$out" = "$root/bench/RESULTS-mip.md" ]; then
-  # shellcheck source=bench/results.sh
-  . "$root/bench/results.sh"
   {
     echo "### Fleets against glpsol and cbc: \`$cmdline\`"
     echo
@@ -236,6 +236,5 @@ if [ "$out" = "$root/bench/RESULTS-mip.md" ]; then
     echo "Targets: a lower objective than both solvers at every size; a gap of at most 2% at 10k instances within 60 s."
     echo "*reefplan in LP terms* adds the LP's 100,000 per movable instance left in a draining reef: the figure to set against glpsol's and cbc's."
     echo "Every run, with bounds in LP terms, export times and the --lns runs: [RESULTS-mip.md](RESULTS-mip.md)."
-  } >"$scratch/block.md"
-  results_block mip "$scratch/block.md" && log "bench/RESULTS.md section f updated"
+  } | results_block mip && log "bench/RESULTS.md section f updated"
 fi

@@ -2,7 +2,8 @@
 # bench/results.sh, which keeps section f of bench/RESULTS.md: a block is
 # written where its markers are, the others and the rest of the report are
 # left as they were, the section is added once, a missing block is added at
-# its end, and an unknown block name changes nothing. Runs on a scratch
+# its end, an unknown block name changes nothing, a block may come on
+# standard input, and results_tree ignores changed reports. Runs on a scratch
 # copy; never touches bench/RESULTS.md.
 set -u
 root=${RP_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -56,6 +57,26 @@ results_block mip "$tmp/b4"
 [ "$(tail -1 "$RP_RESULTS")" = "<!-- end mip -->" ] && ok || bad "mip block not at the end"
 [ "$(block scale)" = "scale figures" ] && ok || bad "scale lost after adding mip"
 [ "$(grep -c '^## f\. ' "$RP_RESULTS")" = 1 ] && ok || bad "section f added again"
+
+# The block from standard input, as the scripts write it.
+printf 'traces figures\n' | results_block traces
+[ "$(block traces)" = "traces figures" ] && ok || bad "traces block from stdin: $(block traces)"
+[ "$(block mip)" = "mip figures" ] && ok || bad "mip lost after the stdin block"
+
+# results_tree: the commit, "plus uncommitted changes" only when a tracked
+# file other than bench/RESULTS*.md differs (a scratch repository).
+repo=$tmp/repo
+mkdir -p "$repo/bench"
+echo a >"$repo/a.c" && echo r >"$repo/bench/RESULTS-x.md"
+git -C "$repo" init -q && git -C "$repo" add . &&
+  git -C "$repo" -c user.name=t -c user.email=t@t commit -q -m t
+sha=$(git -C "$repo" rev-parse --short HEAD)
+RP_BENCH_SRC=$repo/bench
+[ "$(results_tree)" = "$sha" ] && ok || bad "clean tree: $(results_tree)"
+echo more >>"$repo/bench/RESULTS-x.md"
+[ "$(results_tree)" = "$sha" ] && ok || bad "a changed report made the tree dirty: $(results_tree)"
+echo more >>"$repo/a.c"
+[ "$(results_tree)" = "$sha plus uncommitted changes" ] && ok || bad "a changed source: $(results_tree)"
 
 echo "bench_results: $pass passed, $fail failed"
 [ $fail = 0 ]
