@@ -455,9 +455,10 @@ static void moves_by_gain(rp_solver *s)
         return;
     ranked *c = rp_xmalloc(((size_t)s->nmovers + 1) * sizeof *c);
     int n = 0;
+    rp_pacer pc = rp__pacer_start();
     for (int k = 0; k < s->nmovers; k++) {
         size_t i = (size_t)s->movers[k];
-        if ((k & 63) == 0 && rp__out_of_time(s))
+        if (rp__pacer_due(&pc) && rp__out_of_time(s))
             break;
         if (s->at[i] < 0 || s->at[i] != s->orig[i] || s->forced[i])
             continue;
@@ -470,7 +471,7 @@ static void moves_by_gain(rp_solver *s)
     long evals = 0, limit = 4L * n;
     int pos = 0, made = 0;
     while (pos < n && (s->budget < 0 || s->moves < s->budget) && evals++ < limit) {
-        if ((evals & 63) == 0 && rp__out_of_time(s))
+        if (rp__pacer_due(&pc) && rp__out_of_time(s))
             break;
         size_t i = (size_t)c[pos].inst;
         choice ch;
@@ -769,9 +770,10 @@ void rp_solver_run(rp_solver *s)
         lns_per_10k = lns_cap * 10000 >= 200 * max_iters ? 200 : lns_cap * 10000 / max_iters;
     if (lns_cap > 0 && lns_per_10k < 1)
         lns_per_10k = 1;
+    rp_pacer pc = rp__pacer_start();
     for (s->iters = 0; s->iters < max_iters && stall < stall_limit && s->nmovers + f->ninst > 0;
          s->iters++) {
-        if ((s->iters & 63) == 0) {
+        if (rp__pacer_due(&pc)) {
             if (rp__out_of_time(s))
                 break;
             if (!mid_tiers && s->o.time_limit > 0 &&

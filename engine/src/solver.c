@@ -16,6 +16,25 @@ double rp__now_seconds(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+rp_pacer rp__pacer_start(void)
+{
+    return (rp_pacer){0, 1, rp__now_seconds()};
+}
+
+bool rp__pacer_due(rp_pacer *p)
+{
+    if (--p->left > 0)
+        return false;
+    double now = rp__now_seconds(), gap = now - p->last;
+    if (gap < RP_PACE_MIN_S && p->stride < RP_PACE_MAX_STRIDE)
+        p->stride *= 2;
+    else if (gap > RP_PACE_MAX_S)
+        p->stride = (long)fmax(1, floor((double)p->stride * RP_PACE_MAX_S / gap));
+    p->left = p->stride;
+    p->last = now;
+    return true;
+}
+
 uint64_t rp__rng_next(uint64_t *s)
 {
     uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);

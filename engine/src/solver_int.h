@@ -152,6 +152,27 @@ int rp__tiers_exact(rp_solver *s, int r, const int *ids, size_t n);
 bool rp__pack_region(rp_solver *s, int g, double deadline);
 
 double rp__now_seconds(void);
+
+/* How often a loop reads the clock: every `stride` steps, at most every
+ * RP_PACE_MAX_STRIDE. The stride doubles while reads come less than
+ * RP_PACE_MIN_S apart, and shrinks in proportion when they come more than
+ * RP_PACE_MAX_S apart. A loop whose steps take milliseconds (large fleets
+ * with 168 slots) then reads it at every step and stops within one step of
+ * its deadline; one whose steps take microseconds reads it every 64 steps. */
+#define RP_PACE_MIN_S 0.002
+#define RP_PACE_MAX_S 0.010
+#define RP_PACE_MAX_STRIDE 64
+
+typedef struct rp_pacer {
+    long left, stride;
+    double last;
+} rp_pacer;
+
+rp_pacer rp__pacer_start(void);
+/* True when the loop should look at the clock now (at the first call, and
+ * then every stride steps). */
+bool rp__pacer_due(rp_pacer *p);
+
 uint64_t rp__rng_next(uint64_t *s);
 int rp__rng_below(rp_solver *s, int n);
 void rp__refresh(rp_solver *s, int r);

@@ -406,7 +406,8 @@ else bad "reef tier MIPs: '$tline', summary $(cat "$tmp/tier.sum")"; fi
 # does not raise the objective, and goes on. Whether the loop of this 4,000
 # x 168 fleet outlasts 60% of a limit depends on the machine and the build
 # (it ends by stagnation after about 2.5 s on an idle machine, much later
-# under the sanitizers), and the loop reads the clock every 64 iterations.
+# under the sanitizers), and the loop reads the clock at most every 64
+# iterations.
 # So limits from 10 s down are tried until one run logs the pass, which
 # must then hold what is said above. A run without it whose log shows
 # construction done before half the limit and the loop ending past 60% of

@@ -7,12 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bound.h"
 #include "fleet.h"
 #include "fleetout.h"
 #include "plan.h"
 #include "solver.h"
+#include "solver_int.h"
 #include "testutil.h"
 #include "verify.h"
 
@@ -722,6 +724,48 @@ START_TEST(progress_reports_each_step)
 }
 END_TEST
 
+/* A loop whose steps turn slow (5 ms each, after 100,000 that take next
+ * to nothing) soon looks at the clock at every step or two, and stops
+ * within a few steps of its deadline, 0.5 s after the change. Reading it
+ * every 64 steps, as a fixed stride would, passes it by 0.14 s. */
+START_TEST(pacer_stops_near_the_deadline)
+{
+    const struct timespec step = {0, 5000000};
+    rp_pacer p = rp__pacer_start();
+    volatile long work = 0;
+    for (long k = 0; k < 100000; k++)
+        work += rp__pacer_due(&p);
+    ck_assert_int_eq(p.stride, RP_PACE_MAX_STRIDE);
+    double deadline = rp__now_seconds() + 0.5, stop = 0;
+    int steps = 0;
+    for (; steps < 1000; steps++) {
+        if (rp__pacer_due(&p) && (stop = rp__now_seconds()) > deadline)
+            break;
+        nanosleep(&step, NULL);
+    }
+    ck_assert_int_lt(steps, 1000);
+    ck_assert_double_lt(stop - deadline, 0.1);
+    ck_assert_int_le(p.stride, 4);
+}
+END_TEST
+
+/* On steps that take next to nothing it reads the clock about once every
+ * RP_PACE_MAX_STRIDE steps, not at each one. */
+START_TEST(pacer_reads_rarely_on_fast_steps)
+{
+    rp_pacer p = rp__pacer_start();
+    volatile long work = 0;
+    long reads = 0, n = 1000000;
+    for (long k = 0; k < n; k++) {
+        reads += rp__pacer_due(&p);
+        work += k;
+    }
+    ck_assert_int_ge(reads, n / RP_PACE_MAX_STRIDE);
+    ck_assert_int_le(reads, n / (RP_PACE_MAX_STRIDE / 2));
+    ck_assert_int_eq(p.stride, RP_PACE_MAX_STRIDE);
+}
+END_TEST
+
 /* A time limit too short for any search step is reported as the reason
  * the search stopped (construction alone is far from the bound here). */
 START_TEST(time_limit_is_reported)
@@ -857,6 +901,8 @@ int main(void)
     tcase_add_test(tc, same_seed_same_plan);
     tcase_add_test(tc, progress_reports_each_step);
     tcase_add_test(tc, time_limit_is_reported);
+    tcase_add_test(tc, pacer_stops_near_the_deadline);
+    tcase_add_test(tc, pacer_reads_rarely_on_fast_steps);
     tcase_add_test(tc, budget_two_caps_moves);
     tcase_add_test(tc, budget_goes_to_the_largest_gain);
     tcase_add_test(tc, target_fleet_round_trip);
