@@ -366,10 +366,11 @@ void rp__progress(rp_solver *s, const char *phase)
  * At most max_passes passes; changes are recorded in j if not NULL. */
 static void sweep(rp_solver *s, int max_passes, journal *j)
 {
+    rp_pacer pc = rp__pacer_start();
     for (int pass = 0; pass < max_passes && !out_of_time_frac(s, 1.0); pass++) {
         bool changed = false;
         for (size_t i = 0; i < s->f->ninst; i++) {
-            if ((i & 255) == 0 && out_of_time_frac(s, 1.0))
+            if (rp__pacer_due(&pc) && out_of_time_frac(s, 1.0))
                 return;
             changed |= move_one(s, i, j);
         }
