@@ -214,6 +214,11 @@ static int solve_body(mip_job *j)
         j->out->bound = -INFINITY;
         return 0;
     }
+    if (j->o->relax_only) {
+        j->out->status = RP_MIP_NONE;
+        j->out->bound = glp_get_obj_val(j->m.lp);
+        return 0;
+    }
     p.presolve = GLP_OFF;
     p.mip_gap = j->o->mip_gap;
     p.fp_heur = GLP_ON;

@@ -86,6 +86,13 @@ typedef struct rp_mip_opts {
      * handed to GLPK as the first incumbent; when not, it is silently
      * unused. */
     const rp_mip_place *start;
+    /* Solve only the LP relaxation (glp_simplex): status stays
+     * RP_MIP_NONE, and bound is the LP's optimum, or -INFINITY when the
+     * simplex reaches none within the limits. The model is then widened
+     * to hold every valid plan: group mates may have pairs at the reefs the
+     * others start in, and instances left in a draining reef cost nothing
+     * extra. */
+    bool relax_only;
 } rp_mip_opts;
 
 void rp_mip_opts_default(rp_mip_opts *o);

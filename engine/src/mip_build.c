@@ -41,6 +41,8 @@ static bool movable(const rp_fleet *f, size_t i)
 
 double rp__mip_drain_pen(const rp__mip *m, size_t i, int r)
 {
+    if (m->relax) /* a plan may leave them once the budget is spent */
+        return 0.0;
     bool draining = r >= 0 && m->r[r].state == RP_REEF_DRAINING;
     return draining && movable(m->f, i) ? RP_MIP_PEN_DRAIN : 0.0;
 }
@@ -252,7 +254,9 @@ static bool pair_allowed(const rp__mip *m, size_t i, size_t r)
     bool home = orig == (int)r;
     if (!home && (x->state != RP_REEF_ACTIVE || (orig >= 0 && !movable(f, i))))
         return false;
-    return home || !mate_starts_in(m, i, (int)r);
+    /* The relaxation lets mates go where the others start: a plan may
+     * order such moves, mate out first (it still keeps them apart). */
+    return home || m->relax || !mate_starts_in(m, i, (int)r);
 }
 
 /* Decides how each tier is modelled; false when the pinned tiers cannot be
@@ -703,6 +707,7 @@ static void setup(rp__mip *m, const rp_fleet *f, const rp_mip_opts *o)
     for (size_t k = 0; o->free_inst && k < o->nfree; k++)
         m->is_free[o->free_inst[k]] = true;
     m->budget = o->move_budget >= -1 ? o->move_budget : f->set.move_budget;
+    m->relax = o->relax_only;
     rp_fleet_group_index(f, &m->gstart, &m->gmem);
 }
 

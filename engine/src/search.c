@@ -841,6 +841,8 @@ void rp_solver_run(rp_solver *s)
     rp_log(RP_LOG_INFO, "sweep: objective %.2f -> %.2f", before_sweep, rp_solver_objective(s));
     exact_tiers(s, buf, TIER_END_UNTIL, false);
     free(buf);
+    if (!at_bound(s))
+        rp__exact_lp_bound(s);
     rp_log(RP_LOG_INFO, "search: %ld iterations, %.2f s, objective %.2f, stopped by %s", s->iters,
            rp__now_seconds() - s->t0, rp_solver_objective(s), rp_stop_names[rp_solver_stop(s)]);
 }

@@ -142,6 +142,10 @@ bool rp__retier(rp_solver *s, size_t i, journal *j);
  * every instance), and one reef's tiers, pool and node count with its
  * instances ids held in it. Each keeps its result only when the objective drops. */
 void rp__exact_small(rp_solver *s);
+/* The LP relaxation of the whole fleet's model as a lower bound, for
+ * small fleets whose model holds every valid plan, within a tenth of the
+ * time limit (exact.c). */
+void rp__exact_lp_bound(rp_solver *s);
 bool rp__lns_step(rp_solver *s, int *buf);
 /* 1: reef r's own MIP lowered the objective; 0: it did not; -1: too little
  * time was left to solve it. */

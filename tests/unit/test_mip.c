@@ -368,6 +368,56 @@ START_TEST(export_reads_back)
 }
 END_TEST
 
+static void relax(const rp_fleet *f, int budget, rp_mip_result *r)
+{
+    rp_mip_opts o;
+    rp_mip_opts_default(&o);
+    o.move_budget = budget;
+    o.relax_only = true;
+    rp_error err = {0};
+    ck_assert_int_eq(rp_mip_solve_opts(f, &o, r, &err), 0);
+    ck_assert_int_eq(r->status, RP_MIP_NONE);
+    ck_assert(isfinite(r->bound));
+}
+
+/* The LP relaxation alone gives a bound and no plan. Merging a and b:
+ * the LP reaches the optimum, 372 (a reef open in part pays its part of
+ * the fixed cost, pool and node, so halves gain nothing). B draining with no budget:
+ * b stays, which the model charges RP_MIP_PEN_DRAIN and the relaxation
+ * does not (a plan may leave it there): exactly 702. Mates a and b: the
+ * relaxation has the pairs the model leaves out, each at the reef the
+ * other starts in. */
+START_TEST(relax_only_bounds)
+{
+    rp_fleet *f = make_fleet(&(spec){"active", "active", 10, 2, ROW_A ROW_B, 0}, NULL);
+    rp_mip_result r;
+    relax(f, -2, &r);
+    ck_assert_double_eq_tol(r.bound, 372.0, 1e-6);
+    rp_mip_result_free(&r);
+    rp_fleet_free(f);
+
+    f = make_fleet(&(spec){"active", "draining", 0, 2, ROW_A ROW_B, 0}, NULL);
+    relax(f, 0, &r);
+    ck_assert_double_eq_tol(r.bound, 702.0, 1e-6);
+    rp_mip_result_free(&r);
+    rp_fleet_free(f);
+
+    f = make_fleet(&(spec){"active", "active", 10, 2,
+                           "a,r,std,A,shared,shared,shared,false,g,,\n"
+                           "b,r,std,B,shared,shared,shared,false,g,,\n",
+                           0},
+                   NULL);
+    rp_mip_result full;
+    solve(f, -2, &full);
+    relax(f, -2, &r);
+    ck_assert_int_gt(r.cols, full.cols);
+    ck_assert(r.bound <= full.objective + 1e-6);
+    rp_mip_result_free(&full);
+    rp_mip_result_free(&r);
+    rp_fleet_free(f);
+}
+END_TEST
+
 /* The tiny fixture: the exact optimum is never above the heuristic's. */
 START_TEST(tiny_not_above_heuristic)
 {
@@ -516,6 +566,7 @@ static Suite *suite(void)
     tcase_add_test(tc, new_reef_and_unplaced);
     tcase_add_test(tc, subset_fixed_rest);
     tcase_add_test(tc, export_reads_back);
+    tcase_add_test(tc, relax_only_bounds);
     tcase_add_test(tc, tiny_not_above_heuristic);
     tcase_add_test(tc, warm_start);
     tcase_add_test(tc, node_limit_is_deterministic);
