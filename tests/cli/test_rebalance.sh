@@ -4,9 +4,8 @@
 # re-checks the rules that matter most (move budget, pinned, cooldown, reef
 # states, broken reefs, summary counts) from the fleet files themselves.
 # Also: determinism per seed, a rebalanced fleet is left alone, the reef
-# tier MIPs at the end of the search and in a search the clock cuts, and
-# --target-fleet. Two jobs at a
-# time; about a minute and a half on 2 cores.
+# tier MIPs at the end of the search and in a search the clock cuts, the LP
+# relaxation bound, and --target-fleet. Two jobs at a time.
 set -u
 bin=$(realpath "$1")
 root=${RP_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}

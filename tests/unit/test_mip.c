@@ -143,6 +143,10 @@ static rp_fleet *make_fleet(const spec *s, char **dir_out)
 
 #define ROW_A "a,r,std,A,shared,shared,shared,false,,,\n"
 #define ROW_B "b,r,std,B,shared,shared,shared,false,,,\n"
+/* a and b as above, in one group. */
+#define ROWS_MATES                                                                                 \
+    "a,r,std,A,shared,shared,shared,false,g,,\n"                                                   \
+    "b,r,std,B,shared,shared,shared,false,g,,\n"
 
 static void solve(const rp_fleet *f, int budget, rp_mip_result *r)
 {
@@ -209,11 +213,7 @@ END_TEST
 
 START_TEST(group_keeps_apart)
 {
-    rp_fleet *f = make_fleet(&(spec){"active", "active", 10, 2,
-                                     "a,r,std,A,shared,shared,shared,false,g,,\n"
-                                     "b,r,std,B,shared,shared,shared,false,g,,\n",
-                                     0},
-                             NULL);
+    rp_fleet *f = make_fleet(&(spec){"active", "active", 10, 2, ROWS_MATES, 0}, NULL);
     rp_mip_result r;
     solve(f, -2, &r);
     ck_assert_double_eq_tol(r.objective, 702.0, 1e-6);
@@ -402,11 +402,7 @@ START_TEST(relax_only_bounds)
     rp_mip_result_free(&r);
     rp_fleet_free(f);
 
-    f = make_fleet(&(spec){"active", "active", 10, 2,
-                           "a,r,std,A,shared,shared,shared,false,g,,\n"
-                           "b,r,std,B,shared,shared,shared,false,g,,\n",
-                           0},
-                   NULL);
+    f = make_fleet(&(spec){"active", "active", 10, 2, ROWS_MATES, 0}, NULL);
     rp_mip_result full;
     solve(f, -2, &full);
     relax(f, -2, &r);
@@ -491,11 +487,7 @@ START_TEST(warm_start)
     rp_solver_free(s);
     rp_fleet_free(f);
     /* a and b in one group: apart is feasible, both in A is not. */
-    f = make_fleet(&(spec){"active", "active", 10, 2,
-                           "a,r,std,A,shared,shared,shared,false,g,,\n"
-                           "b,r,std,B,shared,shared,shared,false,g,,\n",
-                           0},
-                   NULL);
+    f = make_fleet(&(spec){"active", "active", 10, 2, ROWS_MATES, 0}, NULL);
     start[0] = (rp_mip_place){0, {0, 0, 0}, {-1, 0, 0}};
     start[1] = (rp_mip_place){1, {0, 0, 0}, {-1, 0, 0}};
     o.start = start;
