@@ -187,6 +187,51 @@ static bool drain_optional(const rp_solver *s)
     return draining && s->budget < counted;
 }
 
+/* Does the model (reefs mr[0..n)) offer, in every region, every new reef
+ * a plan may open? Then its relaxation holds every plan, not only the
+ * solver's. */
+static bool model_has_all_reefs(const rp_fleet *f, const rp_mip_reef *mr, size_t n)
+{
+    bool ok = true;
+    for (size_t g = 0; g < f->nregions && ok; g++) {
+        long stay = 0, offered = 0;
+        for (size_t k = 0; k < f->nreefs; k++)
+            stay += f->reefs[k].region == (int)g &&
+                    (f->reefs[k].state == RP_REEF_ACTIVE || f->reefs[k].state == RP_REEF_CLOSED);
+        for (size_t k = 0; k < n; k++)
+            offered += mr[k].fleet_reef < 0 && mr[k].region == (int)g;
+        ok = offered >= f->regions[g].max_reefs - stay;
+    }
+    return ok;
+}
+
+/* The same for the model rp_mip_reefs builds for f. */
+static bool model_whole(const rp_fleet *f)
+{
+    rp_mip_reef *mr;
+    size_t n = rp_mip_reefs(f, &mr);
+    bool whole = model_has_all_reefs(f, mr, n);
+    free(mr);
+    return whole;
+}
+
+/* Does the solver's plan place every instance? The bounds from the model
+ * hold for plans that do. */
+static bool all_placed(const rp_solver *s)
+{
+    for (size_t i = 0; i < s->f->ninst; i++)
+        if (s->at[i] < 0)
+            return false;
+    return true;
+}
+
+/* What a bound from GLPK gives up to its tolerances (1e-7): a margin well
+ * above them keeps it on the safe side. */
+static double glpk_margin(double bound)
+{
+    return 1e-6 * fabs(bound) + 0.01;
+}
+
 void rp__exact_small(rp_solver *s)
 {
     const rp_fleet *f = s->f;
@@ -218,6 +263,12 @@ void rp__exact_small(rp_solver *s)
     if (res.status == RP_MIP_OPTIMAL && m.complete && res.unplaced == 0 && res.left_draining == 0 &&
         isfinite(res.bound) && !mates_apart(s) && !drain_optional(s))
         s->lb = fmax(s->lb, fmin(res.bound, res.objective));
+    /* Short of a proof, GLPK's best bound still holds for the model, and
+     * so for every plan when the model offers every reef a plan may open
+     * and the plan places every instance. */
+    else if (res.status != RP_MIP_OPTIMAL && isfinite(res.bound) && res.bound > -1e299 &&
+             !mates_apart(s) && !drain_optional(s) && all_placed(s) && model_whole(f))
+        s->lb = fmax(s->lb, res.bound - glpk_margin(res.bound));
     rp_log(RP_LOG_INFO, "exact: MIP %s, objective %.2f, bound %.2f, %.2f s, %s",
            rp_mip_status_names[res.status], res.objective, res.bound, res.seconds,
            kept ? "adopted" : "heuristic kept");
@@ -238,24 +289,6 @@ void rp__exact_small(rp_solver *s)
  * fleets (24 and 168 slots, 200 to 1,000 instances) on a 2-core Xeon: a
  * model whose estimate exceeds the time it is given is not built. */
 #define LPB_SECONDS_PER_WORK 2e-7
-
-/* Does the model (reefs mr[0..n)) offer, in every region, every new reef
- * a plan may open? Then its relaxation holds every plan, not only the
- * solver's. */
-static bool model_has_all_reefs(const rp_fleet *f, const rp_mip_reef *mr, size_t n)
-{
-    bool ok = true;
-    for (size_t g = 0; g < f->nregions && ok; g++) {
-        long stay = 0, offered = 0;
-        for (size_t k = 0; k < f->nreefs; k++)
-            stay += f->reefs[k].region == (int)g &&
-                    (f->reefs[k].state == RP_REEF_ACTIVE || f->reefs[k].state == RP_REEF_CLOSED);
-        for (size_t k = 0; k < n; k++)
-            offered += mr[k].fleet_reef < 0 && mr[k].region == (int)g;
-        ok = offered >= f->regions[g].max_reefs - stay;
-    }
-    return ok;
-}
 
 /* What the LP's simplex time grows with: (instance, reef) pairs squared,
  * times the square root of the slots (fitted to the runs above). */
@@ -278,9 +311,8 @@ void rp__exact_lp_bound(rp_solver *s)
     const rp_fleet *f = s->f;
     if (s->run > 1 || f->ninst == 0 || f->ninst > LPB_MAX_INSTANCES)
         return;
-    for (size_t i = 0; i < f->ninst; i++)
-        if (s->at[i] < 0) /* the bound is for plans that place these instances */
-            return;
+    if (!all_placed(s))
+        return;
     /* Whether to try depends on the fleet and the time limit, not on the
      * clock: a run that is not cut by it reports the same bound anywhere. */
     double tm = LPB_SHARE * (s->o.time_limit > 0 ? s->o.time_limit : 60);
@@ -309,9 +341,7 @@ void rp__exact_lp_bound(rp_solver *s)
         return;
     }
     s->timed_out |= res.timed_out; /* the clock, not the work, ended it */
-    /* The simplex stops within GLPK's tolerances (1e-7): a margin well
-     * above them keeps the bound on the safe side. */
-    double lp = res.bound - (1e-6 * fabs(res.bound) + 0.01);
+    double lp = res.bound - glpk_margin(res.bound);
     double obj = rp_solver_objective(s);
     bool used = isfinite(lp) && lp <= obj;
     if (used)
