@@ -95,6 +95,10 @@ expect "scale_nodes from another count" "$(A "$scale").from = $((from + 50))" \
 # Instances: where they are, what tier they have, what is new.
 i=$(q "$(A "$tier").instance_id") r=$(q "$(A "$tier").reef") res=$(q "$(A "$tier").resource")
 other=$(q "[.reefs[].name | select(. != \"$r\")][0]")
+# A refused tier change leaves the instance on its reef's shared capacity,
+# which a later resize may leave too small for it, by how much depends on
+# the plan.
+allow="^reef $r: rule [0-9]+ "
 expect "set_tier in another reef" "$(A "$tier").reef = \"$other\"" \
   "action $tier (set_tier): instance $i is in $r, not in $other" \
   "instance $i: the actions leave other tiers or dedicated sizes than its placement"
