@@ -187,34 +187,6 @@ static bool drain_optional(const rp_solver *s)
     return draining && s->budget < counted;
 }
 
-/* Does the model (reefs mr[0..n)) offer, in every region, every new reef
- * a plan may open? Then its relaxation holds every plan, not only the
- * solver's. */
-static bool model_has_all_reefs(const rp_fleet *f, const rp_mip_reef *mr, size_t n)
-{
-    bool ok = true;
-    for (size_t g = 0; g < f->nregions && ok; g++) {
-        long stay = 0, offered = 0;
-        for (size_t k = 0; k < f->nreefs; k++)
-            stay += f->reefs[k].region == (int)g &&
-                    (f->reefs[k].state == RP_REEF_ACTIVE || f->reefs[k].state == RP_REEF_CLOSED);
-        for (size_t k = 0; k < n; k++)
-            offered += mr[k].fleet_reef < 0 && mr[k].region == (int)g;
-        ok = offered >= f->regions[g].max_reefs - stay;
-    }
-    return ok;
-}
-
-/* The same for the model rp_mip_reefs builds for f. */
-static bool model_whole(const rp_fleet *f)
-{
-    rp_mip_reef *mr;
-    size_t n = rp_mip_reefs(f, &mr);
-    bool whole = model_has_all_reefs(f, mr, n);
-    free(mr);
-    return whole;
-}
-
 /* Does the solver's plan place every instance? The bounds from the model
  * hold for plans that do. */
 static bool all_placed(const rp_solver *s)
@@ -267,7 +239,7 @@ void rp__exact_small(rp_solver *s)
      * so for every plan when the model offers every reef a plan may open
      * and the plan places every instance. */
     else if (res.status != RP_MIP_OPTIMAL && isfinite(res.bound) && res.bound > -1e299 &&
-             !mates_apart(s) && !drain_optional(s) && all_placed(s) && model_whole(f))
+             !mates_apart(s) && !drain_optional(s) && all_placed(s) && rp_mip_reefs_complete(f))
         s->lb = fmax(s->lb, res.bound - glpk_margin(res.bound));
     rp_log(RP_LOG_INFO, "exact: MIP %s, objective %.2f, bound %.2f, %.2f s, %s",
            rp_mip_status_names[res.status], res.objective, res.bound, res.seconds,
@@ -292,17 +264,17 @@ void rp__exact_small(rp_solver *s)
 
 /* What the LP's simplex time grows with: (instance, reef) pairs squared,
  * times the square root of the slots (fitted to the runs above). */
-static double model_work(const rp_fleet *f, const rp_mip_reef *mr, size_t n)
+static double model_work(const rp_fleet *f)
 {
-    double pairs = 0;
-    for (size_t g = 0; g < f->nregions; g++) {
-        long inst = 0, reefs = 0;
-        for (size_t i = 0; i < f->ninst; i++)
-            inst += f->inst[i].region == (int)g;
-        for (size_t k = 0; k < n; k++)
-            reefs += mr[k].region == (int)g;
-        pairs += (double)inst * (double)reefs;
-    }
+    rp_mip_reef *mr;
+    size_t n = rp_mip_reefs(f, &mr);
+    double *inst = rp_xcalloc(f->nregions + 1, sizeof(double)), pairs = 0;
+    for (size_t i = 0; i < f->ninst; i++)
+        inst[f->inst[i].region] += 1;
+    for (size_t k = 0; k < n; k++)
+        pairs += inst[mr[k].region];
+    free(inst);
+    free(mr);
     return pairs * pairs * sqrt((double)f->set.slots);
 }
 
@@ -316,11 +288,8 @@ void rp__exact_lp_bound(rp_solver *s)
     /* Whether to try depends on the fleet and the time limit, not on the
      * clock: a run that is not cut by it reports the same bound anywhere. */
     double tm = LPB_SHARE * (s->o.time_limit > 0 ? s->o.time_limit : 60);
-    rp_mip_reef *mr;
-    size_t nmr = rp_mip_reefs(f, &mr);
-    bool whole = model_has_all_reefs(f, mr, nmr);
-    double work = model_work(f, mr, nmr);
-    free(mr);
+    bool whole = rp_mip_reefs_complete(f);
+    double work = model_work(f);
     if (!whole || work * LPB_SECONDS_PER_WORK > tm) {
         rp_log(RP_LOG_INFO, "LP relaxation bound: not tried (%s)",
                whole ? "model too large for the time" : "the model lacks reefs a plan may open");

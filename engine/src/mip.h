@@ -136,6 +136,10 @@ void rp_mip_result_free(rp_mip_result *r);
  * min(ceil(instances/20) + 2, max_reefs - active and closed reefs) new
  * reefs of the region's template. Returns the count; *out is malloc'd. */
 size_t rp_mip_reefs(const rp_fleet *f, rp_mip_reef **out);
+/* Does rp_mip_reefs offer, in every region, every new reef a plan may
+ * open? Then the model (widened as with relax_only) holds every valid
+ * plan, not only those within the solver's reefs. */
+bool rp_mip_reefs_complete(const rp_fleet *f);
 
 /* Builds the model and solves it: the LP relaxation with glp_simplex, then
  * glp_intopt from its basis (time limit over both, mip gap; GLPK

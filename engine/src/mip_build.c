@@ -54,25 +54,44 @@ static bool tiers_fixed(const rp_fleet *f, size_t i)
 
 /* ---- the reefs ---------------------------------------------------------- */
 
-size_t rp_mip_reefs(const rp_fleet *f, rp_mip_reef **out)
+/* New reefs a plan may open in region g: max_reefs less its active and
+ * closed reefs (draining and broken ones count until deleted, so this is
+ * at least as many). */
+static long region_room(const rp_fleet *f, size_t g)
 {
-    rp_vec v = {0};
+    long stay = 0;
+    for (size_t k = 0; k < f->nreefs; k++)
+        stay += f->reefs[k].region == (int)g &&
+                (f->reefs[k].state == RP_REEF_ACTIVE || f->reefs[k].state == RP_REEF_CLOSED);
+    return f->regions[g].max_reefs - stay;
+}
+
+/* New reefs the model offers in region g, which holds n instances. */
+static long region_offer(const rp_fleet *f, size_t g, size_t n)
+{
+    long room = region_room(f, g), need = (long)((n + 19) / 20) + 2;
+    return room > need ? need : room;
+}
+
+static size_t *region_counts(const rp_fleet *f)
+{
     size_t *count = rp_xcalloc(f->nregions + 1, sizeof(size_t));
     for (size_t i = 0; i < f->ninst; i++)
         count[f->inst[i].region]++;
+    return count;
+}
+
+size_t rp_mip_reefs(const rp_fleet *f, rp_mip_reef **out)
+{
+    rp_vec v = {0};
+    size_t *count = region_counts(f);
     for (size_t k = 0; k < f->nreefs; k++) {
         rp_mip_reef x = {(int)k, f->reefs[k].region, f->reefs[k].template_idx, false, -1, 0};
         RP_VEC_PUSH(&v, rp_mip_reef, x);
     }
     for (size_t g = 0; g < f->nregions; g++) {
-        long stay = 0;
-        for (size_t k = 0; k < f->nreefs; k++)
-            stay += f->reefs[k].region == (int)g &&
-                    (f->reefs[k].state == RP_REEF_ACTIVE || f->reefs[k].state == RP_REEF_CLOSED);
-        long room = f->regions[g].max_reefs - stay;
-        long need = (long)((count[g] + 19) / 20) + 2;
-        room = room > need ? need : room;
-        for (long k = 0; k < room; k++) {
+        long offer = region_offer(f, g, count[g]);
+        for (long k = 0; k < offer; k++) {
             rp_mip_reef x = {-1, (int)g, f->regions[g].template_idx, false, -1, 0};
             RP_VEC_PUSH(&v, rp_mip_reef, x);
         }
@@ -80,6 +99,16 @@ size_t rp_mip_reefs(const rp_fleet *f, rp_mip_reef **out)
     free(count);
     *out = v.data;
     return v.len;
+}
+
+bool rp_mip_reefs_complete(const rp_fleet *f)
+{
+    size_t *count = region_counts(f);
+    bool all = true;
+    for (size_t g = 0; g < f->nregions && all; g++)
+        all = region_offer(f, g, count[g]) >= region_room(f, g);
+    free(count);
+    return all;
 }
 
 /* ---- columns, rows, objective -------------------------------------------- */

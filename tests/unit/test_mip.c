@@ -414,6 +414,25 @@ START_TEST(relax_only_bounds)
 }
 END_TEST
 
+/* rp_mip_reefs offers ceil(n/20) + 2 new reefs per region at most: with
+ * A and B and max_reefs 4 that is every new reef a plan may open (2), with
+ * max_reefs 10 it is 3 of 8. */
+START_TEST(reefs_complete)
+{
+    rp_fleet *f = make_fleet(&(spec){"active", "active", 10, 4, ROW_A ROW_B, 0}, NULL);
+    rp_mip_reef *mr;
+    ck_assert_uint_eq(rp_mip_reefs(f, &mr), 4);
+    free(mr);
+    ck_assert(rp_mip_reefs_complete(f));
+    rp_fleet_free(f);
+    f = make_fleet(&(spec){"active", "active", 10, 10, ROW_A ROW_B, 0}, NULL);
+    ck_assert_uint_eq(rp_mip_reefs(f, &mr), 5);
+    free(mr);
+    ck_assert(!rp_mip_reefs_complete(f));
+    rp_fleet_free(f);
+}
+END_TEST
+
 /* The tiny fixture: the exact optimum is never above the heuristic's. */
 START_TEST(tiny_not_above_heuristic)
 {
@@ -559,6 +578,7 @@ static Suite *suite(void)
     tcase_add_test(tc, subset_fixed_rest);
     tcase_add_test(tc, export_reads_back);
     tcase_add_test(tc, relax_only_bounds);
+    tcase_add_test(tc, reefs_complete);
     tcase_add_test(tc, tiny_not_above_heuristic);
     tcase_add_test(tc, warm_start);
     tcase_add_test(tc, node_limit_is_deterministic);
