@@ -559,12 +559,13 @@ static double region_bound(const rctx *c, int budget, const rguide *guides, int 
  * Moves out of draining reefs are not among them: once the budget is spent
  * their instances may stay (SPEC rule 9), and a plan may spend it on other
  * reefs first, as when an over-full reef must shed instances. */
-static double forced_moves(const rp_fleet *f, const bool *placed)
+static double forced_moves(const rp_fleet *f, const bool *placed, int g)
 {
     double cost = 0;
     for (size_t i = 0; i < f->ninst; i++) {
         const rp_instance *in = &f->inst[i];
-        if (in->reef >= 0 && (!placed || placed[i]) && f->reefs[in->reef].state == RP_REEF_BROKEN)
+        if (in->region == g && in->reef >= 0 && (!placed || placed[i]) &&
+            f->reefs[in->reef].state == RP_REEF_BROKEN)
             cost += f->plans[in->plan].move_cost;
     }
     return cost;
@@ -577,6 +578,13 @@ double rp_lower_bound(const rp_fleet *f, const bool *placed, int move_budget)
 
 double rp_lower_bound_guided(const rp_fleet *f, const bool *placed, int move_budget,
                              const int *guide_reef, const uint8_t (*guide_tier)[RP_NTIERS])
+{
+    return rp_lower_bound_regions(f, placed, move_budget, guide_reef, guide_tier, NULL);
+}
+
+double rp_lower_bound_regions(const rp_fleet *f, const bool *placed, int move_budget,
+                              const int *guide_reef, const uint8_t (*guide_tier)[RP_NTIERS],
+                              double *per_region)
 {
     /* The fleet as it is guides the reef-by-reef bound, and so does the
      * caller's plan. */
@@ -591,7 +599,7 @@ double rp_lower_bound_guided(const rp_fleet *f, const bool *placed, int move_bud
     }
     rguide guides[2] = {{reef, (const uint8_t(*)[RP_NTIERS])tier}, {guide_reef, guide_tier}};
     int nguides = guide_reef && guide_tier ? 2 : 1;
-    double total = forced_moves(f, placed);
+    double total = 0;
     double(*ded)[RP_NTIERS] = rp_xcalloc(f->ninst + 1, sizeof *ded);
     for (size_t g = 0; g < f->nregions; g++) {
         rctx c = {.f = f,
@@ -606,7 +614,11 @@ double rp_lower_bound_guided(const rp_fleet *f, const bool *placed, int move_bud
             if (f->inst[i].region == (int)g)
                 ded_prices(f, i, tmpls, nt, ded[i]);
         free(tmpls);
-        total += region_bound(&c, move_budget, guides, nguides);
+        double part =
+            forced_moves(f, placed, (int)g) + region_bound(&c, move_budget, guides, nguides);
+        if (per_region)
+            per_region[g] = part;
+        total += part;
     }
     free(tier);
     free(reef);

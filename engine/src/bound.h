@@ -47,4 +47,13 @@ double rp_lower_bound(const rp_fleet *f, const bool *placed, int move_budget);
 double rp_lower_bound_guided(const rp_fleet *f, const bool *placed, int move_budget,
                              const int *guide_reef, const uint8_t (*guide_tier)[RP_NTIERS]);
 
+/* The same, with each region's part in per_region[0..f->nregions) (NULL:
+ * not wanted): what the region's reefs cost and its instances' dedicated
+ * tiers, moves and tier changes, forced moves out of broken reefs
+ * included. The bound is their sum, so a region's part may be replaced by
+ * any other lower bound on it. */
+double rp_lower_bound_regions(const rp_fleet *f, const bool *placed, int move_budget,
+                              const int *guide_reef, const uint8_t (*guide_tier)[RP_NTIERS],
+                              double *per_region);
+
 #endif

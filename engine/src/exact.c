@@ -322,6 +322,136 @@ void rp__exact_lp_bound(rp_solver *s)
     rp_mip_result_free(&res);
 }
 
+/* Regions of at most this many instances get a MIP of their own for the
+ * bound. All of them together may take this share of the time limit, an
+ * equal part each. Each MIP stops after at most RB_NODES branch-and-bound
+ * nodes, fewer when its estimated time for RB_NODES (RB_SECONDS_PER_WORK
+ * per (instance, reef) pair and slot, measured on generated fleets of 24
+ * and 168 slots on a 2-core Xeon, with a margin) exceeds its part, and is
+ * not tried below RB_MIN_NODES; its root LP's simplex iterations are
+ * capped too. The node count then depends on the fleet and the time
+ * limit, not on the clock, so a run the clock does not cut reports the
+ * same bound on any machine. */
+#define RB_MAX_INSTANCES 120
+#define RB_SHARE 0.25
+#define RB_NODES 500
+#define RB_MIN_NODES 25
+#define RB_LP_ITERS 50000
+#define RB_SECONDS_PER_WORK 1e-3
+
+void rp__exact_region_bounds(rp_solver *s)
+{
+    const rp_fleet *f = s->f;
+    if (s->run > 1 || !s->lb_region || f->ninst == 0 || !all_placed(s) || !rp_mip_reefs_complete(f))
+        return;
+    /* The whole fleet's own MIP gave its bound already (rp__exact_small). */
+    if (f->ninst <= EXACT_MAX_INSTANCES && !mates_apart(s) && !drain_optional(s))
+        return;
+    size_t ng = f->nregions;
+    int *count = rp_xcalloc(ng + 1, sizeof(int));
+    for (size_t i = 0; i < f->ninst; i++)
+        count[f->inst[i].region]++;
+    int small = 0;
+    for (size_t g = 0; g < ng; g++)
+        small += count[g] > 0 && count[g] <= RB_MAX_INSTANCES;
+    double share = RB_SHARE * (s->o.time_limit > 0 ? s->o.time_limit : 60);
+    if (small == 0 || short_of_time(s, fmin(share, 0.25 * small))) {
+        free(count);
+        return;
+    }
+    double tm = fmin(share, remaining(s));
+    /* Smallest first: what a region leaves of its part the next may use
+     * if the clock would cut it. */
+    int *order = rp_xmalloc((ng + 1) * sizeof(int)), no = 0;
+    for (size_t g = 0; g < ng; g++)
+        if (count[g] > 0 && count[g] <= RB_MAX_INSTANCES)
+            order[no++] = (int)g;
+    for (int a = 1; a < no; a++)
+        for (int b = a; b > 0 && count[order[b]] < count[order[b - 1]]; b--) {
+            int t = order[b];
+            order[b] = order[b - 1];
+            order[b - 1] = t;
+        }
+    double *exact = rp_xmalloc((ng + 1) * sizeof(double));
+    for (size_t g = 0; g < ng; g++)
+        exact[g] = -INFINITY;
+    double t_start = rp__now_seconds();
+    modelmap m;
+    map_build(s, &m);
+    rp_mip_place *start = current_places(s, &m);
+    int *ids = rp_xmalloc((f->ninst + 1) * sizeof(int));
+    int *cand = rp_xmalloc((m.nmr + 1) * sizeof(int));
+    for (int q = 0; q < no; q++) {
+        int g = order[q];
+        size_t n = 0, nc = 0;
+        for (size_t i = 0; i < f->ninst; i++)
+            if (f->inst[i].region == (int)g)
+                ids[n++] = (int)i;
+        for (size_t k = 0; k < m.nmr; k++)
+            if (m.mr[k].region == (int)g)
+                cand[nc++] = (int)k;
+        double part = share / no, est = RB_SECONDS_PER_WORK * (double)(n * nc) * f->set.slots;
+        int nodes = est <= part ? RB_NODES : (int)(RB_NODES * part / est);
+        if (nodes < RB_MIN_NODES) {
+            rp_log(RP_LOG_INFO,
+                   "region bound %s: %d instances, not tried (model too large for the time)",
+                   f->regions[g].name, count[g]);
+            continue;
+        }
+        /* The region's instances free, its reefs the candidates, every
+         * other instance where the fleet has it: the model's objective is
+         * then the region's part of the plan's (nothing else is in it), and
+         * the region may use the whole budget. */
+        rp_mip_opts mo;
+        rp_mip_opts_default(&mo);
+        mo.move_budget = s->budget;
+        /* The clock is a safety net: twice the region's part, within what
+         * is left of the share (and of the time limit). */
+        mo.time_limit = fmin(2 * part, tm - (rp__now_seconds() - t_start));
+        mo.node_limit = nodes;
+        mo.lp_iter_limit = RB_LP_ITERS;
+        mo.widen = true;
+        mo.free_inst = ids;
+        mo.nfree = n;
+        mo.cand_reefs = cand;
+        mo.ncand = nc;
+        mo.start = start;
+        rp_mip_result res = {.status = RP_MIP_NONE};
+        rp_error err;
+        if (mo.time_limit > 0 && rp_mip_solve_opts(f, &mo, &res, &err) == 0) {
+            s->timed_out |= res.timed_out;
+            if (isfinite(res.bound) && res.bound > -1e299)
+                exact[g] = res.bound - glpk_margin(res.bound);
+        }
+        rp_log(RP_LOG_INFO,
+               "region bound %s: %d instances, %d nodes at most, MIP %s, bound %.2f, heuristic "
+               "%.2f, %.2f s",
+               f->regions[g].name, count[g], nodes, rp_mip_status_names[res.status],
+               isfinite(exact[g]) ? exact[g] : 0.0, s->lb_region[g], res.seconds);
+        rp_mip_result_free(&res);
+    }
+    double total = 0, before = 0;
+    int raised = 0;
+    for (size_t g = 0; g < ng; g++) {
+        before += s->lb_region[g];
+        total += fmax(s->lb_region[g], exact[g]);
+        raised += exact[g] > s->lb_region[g];
+    }
+    /* A bound above the plan would be a fault in the model: never used. */
+    bool used = raised > 0 && total <= rp_solver_objective(s) + 0.005;
+    if (used)
+        s->lb = fmax(s->lb, total);
+    rp_log(RP_LOG_INFO, "region bounds: %d of %d regions raised, %.2f -> %.2f%s", raised, small,
+           before, total, raised > 0 && !used ? ", above the plan: not used" : "");
+    free(exact);
+    free(order);
+    free(cand);
+    free(ids);
+    free(start);
+    map_free(&m);
+    free(count);
+}
+
 /* The MIP over instances ids[0..n), free to go to (or stay in) the solver
  * reefs reefs[0..nreefs), the rest of the fleet where it is, within the
  * large-neighbourhood work limits; the result is kept when the objective

@@ -93,6 +93,11 @@ typedef struct rp_mip_opts {
      * others start in, and instances left in a draining reef cost nothing
      * extra. */
     bool relax_only;
+    /* The model widened as with relax_only, solved as a MIP: its bound then
+     * holds for every valid plan, but a solution may be no valid plan (mates
+     * trading reefs, draining instances left while budget remains), so it
+     * is for bounds only. */
+    bool widen;
 } rp_mip_opts;
 
 void rp_mip_opts_default(rp_mip_opts *o);

@@ -736,7 +736,7 @@ static void setup(rp__mip *m, const rp_fleet *f, const rp_mip_opts *o)
     for (size_t k = 0; o->free_inst && k < o->nfree; k++)
         m->is_free[o->free_inst[k]] = true;
     m->budget = o->move_budget >= -1 ? o->move_budget : f->set.move_budget;
-    m->relax = o->relax_only;
+    m->relax = o->relax_only || o->widen;
     rp_fleet_group_index(f, &m->gstart, &m->gmem);
 }
 

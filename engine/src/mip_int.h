@@ -40,7 +40,7 @@ typedef struct rp__mip {
     size_t *gstart;     /* group g's members: gmem[gstart[g] .. gstart[g+1]) */
     int *gmem;
     int budget;         /* -1 unlimited */
-    bool relax;         /* opts.relax_only: a relaxation of every valid plan */
+    bool relax;         /* opts.relax_only or widen: a relaxation of every valid plan */
     int fixed_moves;
     double constant, constant_pen; /* fixed instances: cost and penalties */
     double *obj;                   /* objective per column (1-based), grown with columns */

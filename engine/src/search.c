@@ -697,7 +697,7 @@ static void exact_tiers(rp_solver *s, int *buf, double frac, bool mid)
 
 /* The lower bound of the instances placed now, its reef-by-reef part
  * guided by the current plan. */
-static double guided_bound(const rp_solver *s)
+static double guided_bound(rp_solver *s)
 {
     const rp_fleet *f = s->f;
     bool *placed = rp_xcalloc(f->ninst + 1, sizeof(bool));
@@ -706,8 +706,10 @@ static double guided_bound(const rp_solver *s)
         placed[i] = s->at[i] >= 0;
         reef[i] = placed[i] ? s->r[s->at[i]].fleet_reef : -1;
     }
-    double lb =
-        rp_lower_bound_guided(f, placed, s->budget, reef, (const uint8_t(*)[RP_NTIERS])s->tier);
+    if (!s->lb_region)
+        s->lb_region = rp_xcalloc(f->nregions + 1, sizeof(double));
+    double lb = rp_lower_bound_regions(f, placed, s->budget, reef,
+                                       (const uint8_t(*)[RP_NTIERS])s->tier, s->lb_region);
     free(reef);
     free(placed);
     return lb;
@@ -843,6 +845,8 @@ void rp_solver_run(rp_solver *s)
     free(buf);
     if (!at_bound(s))
         rp__exact_lp_bound(s);
+    if (!at_bound(s))
+        rp__exact_region_bounds(s);
     rp_log(RP_LOG_INFO, "search: %ld iterations, %.2f s, objective %.2f, stopped by %s", s->iters,
            rp__now_seconds() - s->t0, rp_solver_objective(s), rp_stop_names[rp_solver_stop(s)]);
 }

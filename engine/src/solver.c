@@ -716,6 +716,7 @@ void rp_solver_free(rp_solver *s)
     free(s->forced);
     free(s->movers);
     free(s->unplaced_reason);
+    free(s->lb_region);
     free(s);
 }
 

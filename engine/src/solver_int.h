@@ -58,6 +58,7 @@ struct rp_solver {
     double t0;
     long iters;
     double lb; /* lower bound of the instances placed after construction */
+    double *lb_region; /* its part per region (rp_lower_bound_regions) */
     bool smooth; /* price shared capacity by the unit (construction) */
     bool timed_out; /* the time limit cut some step short */
     bool iters_spent; /* the improvement loop used its whole iteration budget */
@@ -146,6 +147,10 @@ void rp__exact_small(rp_solver *s);
  * small fleets whose model holds every valid plan, within a tenth of the
  * time limit (exact.c). */
 void rp__exact_lp_bound(rp_solver *s);
+/* Each region of few instances solved alone as a MIP widened to hold every
+ * valid plan, its bound replacing the heuristic's part for that region when
+ * higher (exact.c). */
+void rp__exact_region_bounds(rp_solver *s);
 bool rp__lns_step(rp_solver *s, int *buf);
 /* 1: reef r's own MIP lowered the objective; 0: it did not; -1: too little
  * time was left to solve it. */

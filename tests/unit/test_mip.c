@@ -414,6 +414,43 @@ START_TEST(relax_only_bounds)
 }
 END_TEST
 
+/* The widened model solved as a MIP (opts.widen): a bound for every valid
+ * plan, as the LP relaxation is, from branch and bound. B draining with no
+ * budget: the model charges b's staying RP_MIP_PEN_DRAIN, the widened one
+ * does not, so its optimum is 702 against 100,702. Mates a and b: the
+ * widened model has the pairs the model leaves out, and its optimum is not
+ * above the model's. */
+START_TEST(widen_bounds)
+{
+    rp_fleet *f = make_fleet(&(spec){"active", "draining", 0, 2, ROW_A ROW_B, 0}, NULL);
+    rp_mip_result full, r;
+    solve(f, 0, &full);
+    ck_assert_double_eq_tol(full.mip_objective, 100702.0, 1e-6);
+    rp_mip_opts o;
+    rp_mip_opts_default(&o);
+    o.move_budget = 0;
+    o.widen = true;
+    rp_error err = {0};
+    ck_assert_int_eq(rp_mip_solve_opts(f, &o, &r, &err), 0);
+    ck_assert_int_eq(r.status, RP_MIP_OPTIMAL);
+    ck_assert_double_eq_tol(r.bound, 702.0, 1e-6);
+    rp_mip_result_free(&full);
+    rp_mip_result_free(&r);
+    rp_fleet_free(f);
+
+    f = make_fleet(&(spec){"active", "active", 10, 2, ROWS_MATES, 0}, NULL);
+    solve(f, -2, &full);
+    o.move_budget = -2;
+    ck_assert_int_eq(rp_mip_solve_opts(f, &o, &r, &err), 0);
+    ck_assert_int_eq(r.status, RP_MIP_OPTIMAL);
+    ck_assert_int_gt(r.cols, full.cols);
+    ck_assert(r.bound <= full.objective + 1e-6);
+    rp_mip_result_free(&full);
+    rp_mip_result_free(&r);
+    rp_fleet_free(f);
+}
+END_TEST
+
 /* rp_mip_reefs offers ceil(n/20) + 2 new reefs per region at most: with
  * A and B and max_reefs 4 that is every new reef a plan may open (2), with
  * max_reefs 10 it is 3 of 8. */
@@ -578,6 +615,7 @@ static Suite *suite(void)
     tcase_add_test(tc, subset_fixed_rest);
     tcase_add_test(tc, export_reads_back);
     tcase_add_test(tc, relax_only_bounds);
+    tcase_add_test(tc, widen_bounds);
     tcase_add_test(tc, reefs_complete);
     tcase_add_test(tc, tiny_not_above_heuristic);
     tcase_add_test(tc, warm_start);
