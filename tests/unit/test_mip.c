@@ -368,86 +368,78 @@ START_TEST(export_reads_back)
 }
 END_TEST
 
-static void relax(const rp_fleet *f, int budget, rp_mip_result *r)
+/* The model widened to hold every valid plan: its LP relaxation alone
+ * (mip false: a bound and no plan), or solved as a MIP (opts.widen). */
+static void widened(const rp_fleet *f, int budget, bool mip, rp_mip_result *r)
 {
     rp_mip_opts o;
     rp_mip_opts_default(&o);
     o.move_budget = budget;
-    o.relax_only = true;
+    o.relax_only = !mip;
+    o.widen = mip;
     rp_error err = {0};
     ck_assert_int_eq(rp_mip_solve_opts(f, &o, r, &err), 0);
-    ck_assert_int_eq(r->status, RP_MIP_NONE);
+    ck_assert_int_eq(r->status, mip ? RP_MIP_OPTIMAL : RP_MIP_NONE);
     ck_assert(isfinite(r->bound));
+}
+
+/* Mates a and b: the widened model has the pairs the model leaves out,
+ * each at the reef the other starts in, and its bound is not above the
+ * model's optimum. */
+static void mates_widened(bool mip)
+{
+    rp_fleet *f = make_fleet(&(spec){"active", "active", 10, 2, ROWS_MATES, 0}, NULL);
+    rp_mip_result full, r;
+    solve(f, -2, &full);
+    widened(f, -2, mip, &r);
+    ck_assert_int_gt(r.cols, full.cols);
+    ck_assert(r.bound <= full.objective + 1e-6);
+    rp_mip_result_free(&full);
+    rp_mip_result_free(&r);
+    rp_fleet_free(f);
 }
 
 /* The LP relaxation alone gives a bound and no plan. Merging a and b:
  * the LP reaches the optimum, 372 (a reef open in part pays its part of
  * the fixed cost, pool and node, so halves gain nothing). B draining with no budget:
  * b stays, which the model charges RP_MIP_PEN_DRAIN and the relaxation
- * does not (a plan may leave it there): exactly 702. Mates a and b: the
- * relaxation has the pairs the model leaves out, each at the reef the
- * other starts in. */
+ * does not (a plan may leave it there): exactly 702. Mates: mates_widened. */
 START_TEST(relax_only_bounds)
 {
     rp_fleet *f = make_fleet(&(spec){"active", "active", 10, 2, ROW_A ROW_B, 0}, NULL);
     rp_mip_result r;
-    relax(f, -2, &r);
+    widened(f, -2, false, &r);
     ck_assert_double_eq_tol(r.bound, 372.0, 1e-6);
     rp_mip_result_free(&r);
     rp_fleet_free(f);
 
     f = make_fleet(&(spec){"active", "draining", 0, 2, ROW_A ROW_B, 0}, NULL);
-    relax(f, 0, &r);
+    widened(f, 0, false, &r);
     ck_assert_double_eq_tol(r.bound, 702.0, 1e-6);
     rp_mip_result_free(&r);
     rp_fleet_free(f);
 
-    f = make_fleet(&(spec){"active", "active", 10, 2, ROWS_MATES, 0}, NULL);
-    rp_mip_result full;
-    solve(f, -2, &full);
-    relax(f, -2, &r);
-    ck_assert_int_gt(r.cols, full.cols);
-    ck_assert(r.bound <= full.objective + 1e-6);
-    rp_mip_result_free(&full);
-    rp_mip_result_free(&r);
-    rp_fleet_free(f);
+    mates_widened(false);
 }
 END_TEST
 
 /* The widened model solved as a MIP (opts.widen): a bound for every valid
  * plan, as the LP relaxation is, from branch and bound. B draining with no
- * budget: the model charges b's staying RP_MIP_PEN_DRAIN, the widened one
- * does not, so its optimum is 702 against 100,702. Mates a and b: the
- * widened model has the pairs the model leaves out, and its optimum is not
- * above the model's. */
+ * budget: the model's optimum is 100,702 (RP_MIP_PEN_DRAIN for b's
+ * staying), the widened one's 702. Mates: mates_widened. */
 START_TEST(widen_bounds)
 {
     rp_fleet *f = make_fleet(&(spec){"active", "draining", 0, 2, ROW_A ROW_B, 0}, NULL);
     rp_mip_result full, r;
     solve(f, 0, &full);
     ck_assert_double_eq_tol(full.mip_objective, 100702.0, 1e-6);
-    rp_mip_opts o;
-    rp_mip_opts_default(&o);
-    o.move_budget = 0;
-    o.widen = true;
-    rp_error err = {0};
-    ck_assert_int_eq(rp_mip_solve_opts(f, &o, &r, &err), 0);
-    ck_assert_int_eq(r.status, RP_MIP_OPTIMAL);
+    widened(f, 0, true, &r);
     ck_assert_double_eq_tol(r.bound, 702.0, 1e-6);
     rp_mip_result_free(&full);
     rp_mip_result_free(&r);
     rp_fleet_free(f);
 
-    f = make_fleet(&(spec){"active", "active", 10, 2, ROWS_MATES, 0}, NULL);
-    solve(f, -2, &full);
-    o.move_budget = -2;
-    ck_assert_int_eq(rp_mip_solve_opts(f, &o, &r, &err), 0);
-    ck_assert_int_eq(r.status, RP_MIP_OPTIMAL);
-    ck_assert_int_gt(r.cols, full.cols);
-    ck_assert(r.bound <= full.objective + 1e-6);
-    rp_mip_result_free(&full);
-    rp_mip_result_free(&r);
-    rp_fleet_free(f);
+    mates_widened(true);
 }
 END_TEST
 
