@@ -323,9 +323,9 @@ void rp__exact_lp_bound(rp_solver *s)
 }
 
 /* Regions of at most this many instances get a MIP of their own for the
- * bound. All of them together may take this share of the time limit, an
- * equal part each. Each MIP stops after at most RB_NODES branch-and-bound
- * nodes, fewer when its estimated time for RB_NODES (RB_SECONDS_PER_WORK
+ * bound. All of them together may take this share of the time limit (the
+ * bound's tenth, as for the LP relaxation), an equal part each. Each MIP stops after at most
+ * RB_NODES branch-and-bound nodes, fewer when its estimated time for RB_NODES (RB_SECONDS_PER_WORK
  * per (instance, reef) pair and slot, measured on generated fleets of 24
  * and 168 slots on a 2-core Xeon, with a margin) exceeds its part, and is
  * not tried below RB_MIN_NODES; its root LP's simplex iterations are
@@ -333,7 +333,7 @@ void rp__exact_lp_bound(rp_solver *s)
  * limit, not on the clock, so a run the clock does not cut reports the
  * same bound on any machine. */
 #define RB_MAX_INSTANCES 120
-#define RB_SHARE 0.25
+#define RB_SHARE 0.1
 #define RB_NODES 500
 #define RB_MIN_NODES 25
 #define RB_LP_ITERS 50000
