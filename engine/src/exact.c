@@ -335,7 +335,7 @@ void rp__exact_lp_bound(rp_solver *s)
 #define RB_MAX_INSTANCES 120
 #define RB_SHARE 0.1
 #define RB_NODES 500
-#define RB_MIN_NODES 25
+#define RB_MIN_NODES 100
 #define RB_LP_ITERS 50000
 #define RB_SECONDS_PER_WORK 1e-3
 
