@@ -324,14 +324,14 @@ void rp__exact_lp_bound(rp_solver *s)
 
 /* Regions of at most this many instances get a MIP of their own for the
  * bound. All of them together may take this share of the time limit (the
- * bound's tenth, as for the LP relaxation), an equal part each. Each MIP stops after at most
- * RB_NODES branch-and-bound nodes, fewer when its estimated time for RB_NODES (RB_SECONDS_PER_WORK
- * per (instance, reef) pair and slot, measured on generated fleets of 24
- * and 168 slots on a 2-core Xeon, with a margin) exceeds its part, and is
- * not tried below RB_MIN_NODES; its root LP's simplex iterations are
- * capped too. The node count then depends on the fleet and the time
- * limit, not on the clock, so a run the clock does not cut reports the
- * same bound on any machine. */
+ * bound's tenth, as for the LP relaxation), an equal part each. Each MIP
+ * stops after at most RB_NODES branch-and-bound nodes, fewer when its
+ * estimated time for RB_NODES (RB_SECONDS_PER_WORK per (instance, reef)
+ * pair and slot, measured on generated fleets of 24 and 168 slots on a
+ * 2-core Xeon, with a margin) exceeds its part, and is not tried below
+ * RB_MIN_NODES; its root LP's simplex iterations are capped too. The node
+ * count then depends on the fleet and the time limit, not on the clock,
+ * so a run the clock does not cut reports the same bound on any machine. */
 #define RB_MAX_INSTANCES 120
 #define RB_SHARE 0.1
 #define RB_NODES 500
@@ -351,21 +351,19 @@ void rp__exact_region_bounds(rp_solver *s)
     int *count = rp_xcalloc(ng + 1, sizeof(int));
     for (size_t i = 0; i < f->ninst; i++)
         count[f->inst[i].region]++;
-    int small = 0;
-    for (size_t g = 0; g < ng; g++)
-        small += count[g] > 0 && count[g] <= RB_MAX_INSTANCES;
-    double share = RB_SHARE * (s->o.time_limit > 0 ? s->o.time_limit : 60);
-    if (small == 0 || short_of_time(s, fmin(share, 0.25 * small))) {
-        free(count);
-        return;
-    }
-    double tm = fmin(share, remaining(s));
-    /* Smallest first: what a region leaves of its part the next may use
-     * if the clock would cut it. */
+    /* The small regions, smallest first: what a region leaves of its part
+     * the next may use if the clock would cut it. */
     int *order = rp_xmalloc((ng + 1) * sizeof(int)), no = 0;
     for (size_t g = 0; g < ng; g++)
         if (count[g] > 0 && count[g] <= RB_MAX_INSTANCES)
             order[no++] = (int)g;
+    double share = RB_SHARE * (s->o.time_limit > 0 ? s->o.time_limit : 60);
+    if (no == 0 || short_of_time(s, fmin(share, 0.25 * no))) {
+        free(order);
+        free(count);
+        return;
+    }
+    double tm = fmin(share, remaining(s));
     for (int a = 1; a < no; a++)
         for (int b = a; b > 0 && count[order[b]] < count[order[b - 1]]; b--) {
             int t = order[b];
@@ -441,7 +439,7 @@ void rp__exact_region_bounds(rp_solver *s)
     bool used = raised > 0 && total <= rp_solver_objective(s) + 0.005;
     if (used)
         s->lb = fmax(s->lb, total);
-    rp_log(RP_LOG_INFO, "region bounds: %d of %d regions raised, %.2f -> %.2f%s", raised, small,
+    rp_log(RP_LOG_INFO, "region bounds: %d of %d regions raised, %.2f -> %.2f%s", raised, no,
            before, total, raised > 0 && !used ? ", above the plan: not used" : "");
     free(exact);
     free(order);
