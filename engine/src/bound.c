@@ -538,9 +538,14 @@ static double reef_bound(const rctx *c, int budget, const rguide *g)
     return total;
 }
 
-static double region_bound(const rctx *c, int budget, const rguide *guides, int nguides)
+/* The bound of region c->g with at most budgets[j] moves in out[j],
+ * j = 0..nb) (budgets increasing). Only the whole-size part is taken at
+ * each budget: the others, taken at the last, hold for every smaller one. */
+static void region_bound(const rctx *c, const int *budgets, int nb, const rguide *guides,
+                         int nguides, double *out)
 {
     const rp_fleet *f = c->f;
+    int budget = budgets[nb - 1];
     int *ids = rp_xmalloc((f->ninst + 1) * sizeof(int));
     size_t n = 0;
     for (size_t i = 0; i < f->ninst; i++)
@@ -552,7 +557,9 @@ static double region_bound(const rctx *c, int budget, const rguide *guides, int 
         lb = fmax(lb, budget_bound(c, budget));
     for (int k = 0; k < nguides; k++)
         lb = fmax(lb, reef_bound(c, budget, &guides[k]));
-    return fmax(lb, rp__step_bound(c, budget));
+    rp__step_bounds(c, budgets, nb, out);
+    for (int j = 0; j < nb; j++)
+        out[j] = fmax(lb, out[j]);
 }
 
 /* Migrations every valid plan makes: out of broken reefs, all placed ones.
@@ -571,6 +578,89 @@ static double forced_moves(const rp_fleet *f, const bool *placed, int g)
     return cost;
 }
 
+/* The budgets a region's part is computed at when the fleet's budget B is
+ * split among regions: every one up to SPLIT_DENSE, then steps of about a
+ * quarter, then B. Budget 0, an unlimited one or a single region: B alone. */
+#define SPLIT_DENSE 16
+#define SPLIT_GROWTH 1.25
+
+static int split_grid(const rp_fleet *f, int budget, int *out)
+{
+    int nonempty = 0;
+    bool *seen = rp_xcalloc(f->nregions + 1, sizeof(bool));
+    for (size_t i = 0; i < f->ninst; i++)
+        if (!seen[f->inst[i].region]) {
+            seen[f->inst[i].region] = true;
+            nonempty++;
+        }
+    free(seen);
+    int n = 0;
+    if (budget > 0 && nonempty > 1)
+        for (int b = 0; b < budget && n < RP_BOUND_GRID_MAX - 1;)
+            out[n++] = b, b = b < SPLIT_DENSE ? b + 1 : (int)ceil(b * SPLIT_GROWTH);
+    out[n++] = budget;
+    return n;
+}
+
+void rp_bound_parts_free(rp_bound_parts *p)
+{
+    free(p->part);
+    p->part = NULL;
+    p->nb = 0;
+}
+
+double rp_bound_parts_total(const rp_bound_parts *p, const double *floor)
+{
+    size_t ng = p->nregions;
+    int nb = p->nb;
+    /* v[j]: region g's part with at most budget[j] moves; any part for a
+     * larger budget holds as well, and so does the floor. */
+    double *v = rp_xmalloc((size_t)nb * sizeof(double));
+    double total = 0;
+    if (nb == 1) {
+        for (size_t g = 0; g < ng; g++)
+            total += floor ? fmax(p->part[g], floor[g]) : p->part[g];
+        free(v);
+        return total;
+    }
+    /* Spending budget[j - 1] + 1 moves, a region may reach v[j]: a knapsack
+     * over regions on the moves spent. */
+    int B = p->budget[nb - 1];
+    double *dp = rp_xmalloc(((size_t)B + 1) * sizeof(double));
+    double *nx = rp_xmalloc(((size_t)B + 1) * sizeof(double));
+    for (int u = 0; u <= B; u++)
+        dp[u] = u == 0 ? 0 : INFINITY;
+    for (size_t g = 0; g < ng; g++) {
+        double run = -INFINITY;
+        for (int j = nb - 1; j >= 0; j--) {
+            run = fmax(run, p->part[g * (size_t)nb + (size_t)j]);
+            v[j] = floor ? fmax(run, floor[g]) : run;
+        }
+        for (int u = 0; u <= B; u++)
+            nx[u] = INFINITY;
+        for (int u = 0; u <= B; u++) {
+            if (!isfinite(dp[u]))
+                continue;
+            for (int j = 0; j < nb; j++) {
+                int cost = j == 0 ? 0 : p->budget[j - 1] + 1;
+                if (u + cost > B)
+                    break;
+                nx[u + cost] = fmin(nx[u + cost], dp[u] + v[j]);
+            }
+        }
+        double *t = dp;
+        dp = nx;
+        nx = t;
+    }
+    total = INFINITY;
+    for (int u = 0; u <= B; u++)
+        total = fmin(total, dp[u]);
+    free(nx);
+    free(dp);
+    free(v);
+    return total;
+}
+
 double rp_lower_bound(const rp_fleet *f, const bool *placed, int move_budget)
 {
     return rp_lower_bound_guided(f, placed, move_budget, NULL, NULL);
@@ -579,12 +669,15 @@ double rp_lower_bound(const rp_fleet *f, const bool *placed, int move_budget)
 double rp_lower_bound_guided(const rp_fleet *f, const bool *placed, int move_budget,
                              const int *guide_reef, const uint8_t (*guide_tier)[RP_NTIERS])
 {
-    return rp_lower_bound_regions(f, placed, move_budget, guide_reef, guide_tier, NULL);
+    rp_bound_parts p;
+    double lb = rp_lower_bound_regions(f, placed, move_budget, guide_reef, guide_tier, &p);
+    rp_bound_parts_free(&p);
+    return lb;
 }
 
 double rp_lower_bound_regions(const rp_fleet *f, const bool *placed, int move_budget,
                               const int *guide_reef, const uint8_t (*guide_tier)[RP_NTIERS],
-                              double *per_region)
+                              rp_bound_parts *parts)
 {
     /* The fleet as it is guides the reef-by-reef bound, and so does the
      * caller's plan. */
@@ -599,7 +692,11 @@ double rp_lower_bound_regions(const rp_fleet *f, const bool *placed, int move_bu
     }
     rguide guides[2] = {{reef, (const uint8_t(*)[RP_NTIERS])tier}, {guide_reef, guide_tier}};
     int nguides = guide_reef && guide_tier ? 2 : 1;
-    double total = 0;
+    /* More moves than instances change nothing. */
+    int budget = move_budget > (int)f->ninst ? (int)f->ninst : move_budget;
+    *parts = (rp_bound_parts){.nregions = f->nregions};
+    parts->nb = split_grid(f, budget, parts->budget);
+    parts->part = rp_xcalloc(f->nregions * (size_t)parts->nb + 1, sizeof(double));
     double(*ded)[RP_NTIERS] = rp_xcalloc(f->ninst + 1, sizeof *ded);
     for (size_t g = 0; g < f->nregions; g++) {
         rctx c = {.f = f,
@@ -614,14 +711,14 @@ double rp_lower_bound_regions(const rp_fleet *f, const bool *placed, int move_bu
             if (f->inst[i].region == (int)g)
                 ded_prices(f, i, tmpls, nt, ded[i]);
         free(tmpls);
-        double part =
-            forced_moves(f, placed, (int)g) + region_bound(&c, move_budget, guides, nguides);
-        if (per_region)
-            per_region[g] = part;
-        total += part;
+        double *out = parts->part + g * (size_t)parts->nb;
+        region_bound(&c, parts->budget, parts->nb, guides, nguides, out);
+        double forced = forced_moves(f, placed, (int)g);
+        for (int j = 0; j < parts->nb; j++)
+            out[j] += forced;
     }
     free(tier);
     free(reef);
     free(ded);
-    return total;
+    return rp_bound_parts_total(parts, NULL);
 }

@@ -30,7 +30,11 @@
  * draining reefs as far as the budget reaches), at their cheapest. Those
  * out of draining reefs come first (rule 9), so the last two parts give
  * the other reefs only what is left of the budget; the whole-size part
- * also sizes draining reefs for what stays in them. */
+ * also sizes draining reefs for what stays in them.
+ *
+ * The fleet's budget is split among regions: each region's part is taken
+ * at a grid of budgets (rp_bound_parts) and the bound is the least sum of
+ * parts over the ways to split the budget. */
 #ifndef RP_BOUND_H
 #define RP_BOUND_H
 
@@ -47,13 +51,33 @@ double rp_lower_bound(const rp_fleet *f, const bool *placed, int move_budget);
 double rp_lower_bound_guided(const rp_fleet *f, const bool *placed, int move_budget,
                              const int *guide_reef, const uint8_t (*guide_tier)[RP_NTIERS]);
 
-/* The same, with each region's part in per_region[0..f->nregions) (NULL:
- * not wanted): what the region's reefs cost and its instances' dedicated
- * tiers, moves and tier changes, forced moves out of broken reefs
- * included. The bound is their sum, so a region's part may be replaced by
- * any other lower bound on it. */
+/* Each region's part of the bound at a grid of move budgets: what the
+ * region's reefs cost and its instances' dedicated tiers, moves and tier
+ * changes, forced moves out of broken reefs included, when at most
+ * budget[j] of its instances change reef. The fleet's budget is split
+ * among its regions, so the bound is the least sum of parts over the ways
+ * to split it (rp_bound_parts_total), and a region's part may be replaced
+ * by any other lower bound on it that holds for the whole budget. */
+#define RP_BOUND_GRID_MAX 64
+
+typedef struct rp_bound_parts {
+    size_t nregions;
+    int nb;                        /* budgets in the grid */
+    int budget[RP_BOUND_GRID_MAX]; /* increasing, the last the fleet's (-1: unlimited) */
+    double *part;                  /* part[g * nb + j] */
+} rp_bound_parts;
+
+/* The same, with each region's part in *parts (to be freed with
+ * rp_bound_parts_free). */
 double rp_lower_bound_regions(const rp_fleet *f, const bool *placed, int move_budget,
                               const int *guide_reef, const uint8_t (*guide_tier)[RP_NTIERS],
-                              double *per_region);
+                              rp_bound_parts *parts);
+
+/* The least, over the ways to split the budget among regions, of the sum
+ * of the regions' parts, each raised to floor[g] at least (floor NULL:
+ * none). */
+double rp_bound_parts_total(const rp_bound_parts *p, const double *floor);
+
+void rp_bound_parts_free(rp_bound_parts *p);
 
 #endif

@@ -54,8 +54,10 @@ double rp__storage_term(const rctx *c, size_t i);
 #define RP_STEP_BOUND_MAX_INSTANCES 200000
 
 /* The step bound of region c->g (bound_steps.c): pools and nodes bought in
- * whole sizes, reef by reef, with at most `budget` instances moving; 0 when
- * the budget is unlimited or the fleet too large. */
-double rp__step_bound(const rctx *c, int budget);
+ * whole sizes, reef by reef, with at most budgets[j] instances moving, in
+ * out[j] for j = 0..nb); budgets increase, and the multipliers are searched
+ * closest for the last. 0 when the budget is unlimited or the fleet too
+ * large. */
+void rp__step_bounds(const rctx *c, const int *budgets, int nb, double *out);
 
 #endif

@@ -370,8 +370,9 @@ static void values_at(const bres *b, double mu, rvals *v)
 
 /* The knapsack over reefs: the same instances leave a reef for both
  * resources, so both resources' values are added before the budget is
- * spread. */
-static double knapsack(const bres *b, const rvals *v0, const rvals *v1)
+ * spread. best[u], u = 0..b->budget: the bound when at most u instances
+ * leave their reefs. */
+static void knapsack_all(const bres *b, const rvals *v0, const rvals *v1, double *best)
 {
     int B = b->budget;
     double *dp = rp_xmalloc(((size_t)B + 1) * sizeof(double));
@@ -396,12 +397,23 @@ static double knapsack(const bres *b, const rvals *v0, const rvals *v1)
         dp = nx;
         nx = t;
     }
-    double best = INFINITY;
-    for (int u = 0; u <= B; u++)
-        best = dmin(best, dp[u]);
+    double run = INFINITY;
+    for (int u = 0; u <= B; u++) {
+        run = dmin(run, dp[u]);
+        best[u] = run + v0->loose + v1->loose;
+    }
     free(nx);
     free(dp);
-    return best + v0->loose + v1->loose;
+}
+
+/* The bound at the whole budget. */
+static double knapsack(const bres *b, const rvals *v0, const rvals *v1)
+{
+    double *best = rp_xmalloc(((size_t)b->budget + 1) * sizeof(double));
+    knapsack_all(b, v0, v1, best);
+    double v = best[b->budget];
+    free(best);
+    return v;
 }
 
 /* The relaxed row's metric and slot: the region's busiest, priced. */
@@ -484,11 +496,17 @@ typedef struct musearch {
     double best, mu;
 } musearch;
 
-/* The bound at multiplier m; the best one so far is kept in v[res]. */
-static double try_mu(musearch *q, double m)
+/* The bound at multiplier m (its values in `known` when not NULL); the
+ * best one so far is kept in v[res]. */
+static double try_mu(musearch *q, double m, const rvals *known)
 {
     const bres *x = &q->b[q->res];
-    values_at(x, m, &q->t);
+    if (known) {
+        memcpy(q->t.val, known->val, (size_t)(x->nreefs + 1) * VSTRIDE * sizeof(double));
+        q->t.loose = known->loose;
+    } else {
+        values_at(x, m, &q->t);
+    }
     double val = q->res == 0 ? knapsack(q->b, &q->t, &q->v[1]) : knapsack(q->b, &q->v[0], &q->t);
     if (val > q->best) {
         q->best = val;
@@ -499,30 +517,30 @@ static double try_mu(musearch *q, double m)
     return val;
 }
 
-/* Best multiplier of resource res, the other's values fixed: a grid, then
- * golden sections around its best point. Leaves the best values in v[res]
- * and returns the bound there. */
-static double best_mu(const bres *b, int res, rvals v[2], double *mu, double now)
+/* Best multiplier of resource res, the other's values fixed: a grid (its
+ * values in grid[0..STEP_MU_GRID]), then golden sections around its best
+ * point. Leaves the best values in v[res] and returns the bound there. */
+static double best_mu(const bres *b, int res, rvals v[2], double *mu, double now, const rvals *grid)
 {
     const bres *x = &b[res];
     musearch q = {b,   res, v, {rp_xmalloc((size_t)(x->nreefs + 1) * VSTRIDE * sizeof(double)), 0},
                   now, *mu};
     double step = x->mu_max / STEP_MU_GRID;
     for (int k = 0; k <= STEP_MU_GRID; k++)
-        try_mu(&q, k * step);
+        try_mu(&q, k * step, &grid[k]);
     double lo = fmax(0, q.mu - step), hi = dmin(x->mu_max, q.mu + step);
     const double phi = 0.6180339887498949;
     double x1 = hi - phi * (hi - lo), x2 = lo + phi * (hi - lo);
-    double f1 = try_mu(&q, x1), f2 = try_mu(&q, x2);
+    double f1 = try_mu(&q, x1, NULL), f2 = try_mu(&q, x2, NULL);
     for (int k = 0; k < STEP_MU_REFINE; k++) {
         if (f1 > f2) {
             hi = x2, x2 = x1, f2 = f1;
             x1 = hi - phi * (hi - lo);
-            f1 = try_mu(&q, x1);
+            f1 = try_mu(&q, x1, NULL);
         } else {
             lo = x1, x1 = x2, f1 = f2;
             x2 = lo + phi * (hi - lo);
-            f2 = try_mu(&q, x2);
+            f2 = try_mu(&q, x2, NULL);
         }
     }
     free(q.t.val);
@@ -530,18 +548,21 @@ static double best_mu(const bres *b, int res, rvals v[2], double *mu, double now
     return q.best;
 }
 
-double rp__step_bound(const rctx *c, int budget)
+void rp__step_bounds(const rctx *c, const int *budgets, int nb, double *out)
 {
     const rp_fleet *f = c->f;
+    int budget = budgets[nb - 1];
+    for (int j = 0; j < nb; j++)
+        out[j] = 0;
     if (budget < 0 || f->ninst > RP_STEP_BOUND_MAX_INSTANCES)
-        return 0;
+        return;
     int *ids = rp_xmalloc((f->ninst + 1) * sizeof(int));
     int n = 0;
     for (size_t i = 0; i < f->ninst; i++)
         if (f->inst[i].region == c->g && (!c->placed || c->placed[i]))
             ids[n++] = (int)i;
     bres b[2];
-    rvals v[2];
+    rvals v[2], grid[2][STEP_MU_GRID + 1];
     double mu[2];
     for (int res = 0; res < 2; res++) {
         b[res] = (bres){
@@ -551,22 +572,49 @@ double rp__step_bound(const rctx *c, int budget)
             .m = {res == 0 ? RP_M_DB_COMPUTE : RP_M_CPU, res == 0 ? RP_M_DB_STORAGE : RP_M_MEMORY},
             .budget = budget < n ? budget : n};
         setup(&b[res], ids, n);
-        v[res].val = rp_xmalloc((size_t)(b[res].nreefs + 1) * VSTRIDE * sizeof(double));
+        size_t sz = (size_t)(b[res].nreefs + 1) * VSTRIDE * sizeof(double);
+        for (int k = 0; k <= STEP_MU_GRID; k++) {
+            grid[res][k].val = rp_xmalloc(sz);
+            values_at(&b[res], k * (b[res].mu_max / STEP_MU_GRID), &grid[res][k]);
+        }
+        v[res].val = rp_xmalloc(sz);
         mu[res] = b[res].mu_max;
         values_at(&b[res], mu[res], &v[res]);
     }
-    /* One round of coordinate ascent over the two multipliers, from the
-     * unit prices (a second round gained less than 0.01% on generated
-     * fleets). */
+    /* Below the whole budget (when the fleet's is split among regions):
+     * the best pair of multipliers on a grid, each knapsack read at every
+     * budget at once. The pool's multiplier takes every grid point, the
+     * nodes' three (the others gave nothing more on generated fleets). */
+    for (int j = 0; j < nb; j++)
+        out[j] = -INFINITY;
+    if (nb > 1) {
+        double *best = rp_xmalloc(((size_t)b[0].budget + 1) * sizeof(double));
+        for (int k0 = 0; k0 <= STEP_MU_GRID; k0++)
+            for (int k1 = 0; k1 <= STEP_MU_GRID; k1 += STEP_MU_GRID / 2) {
+                knapsack_all(b, &grid[0][k0], &grid[1][k1], best);
+                for (int j = 0; j < nb; j++)
+                    out[j] =
+                        fmax(out[j], best[budgets[j] < b[0].budget ? budgets[j] : b[0].budget]);
+            }
+        free(best);
+    }
+    /* The whole budget: one round of coordinate ascent over the two
+     * multipliers, from the unit prices (a second round gained less than
+     * 0.01% on generated fleets). */
     double total = knapsack(b, &v[0], &v[1]);
     for (int res = 0; res < 2; res++)
-        total = best_mu(b, res, v, &mu[res], total);
+        total = best_mu(b, res, v, &mu[res], total, grid[res]);
+    out[nb - 1] = fmax(out[nb - 1], total);
     for (int res = 0; res < 2; res++) {
+        for (int k = 0; k <= STEP_MU_GRID; k++)
+            free(grid[res][k].val);
         free(v[res].val);
         teardown(&b[res]);
     }
+    double sto = 0;
     for (int j = 0; j < n; j++)
-        total += rp__storage_term(c, (size_t)ids[j]);
+        sto += rp__storage_term(c, (size_t)ids[j]);
     free(ids);
-    return isfinite(total) ? total : 0;
+    for (int j = 0; j < nb; j++)
+        out[j] = isfinite(out[j]) ? out[j] + sto : 0;
 }

@@ -342,7 +342,8 @@ void rp__exact_lp_bound(rp_solver *s)
 void rp__exact_region_bounds(rp_solver *s)
 {
     const rp_fleet *f = s->f;
-    if (s->run > 1 || !s->lb_region || f->ninst == 0 || !all_placed(s) || !rp_mip_reefs_complete(f))
+    if (s->run > 1 || !s->lb_parts.part || f->ninst == 0 || !all_placed(s) ||
+        !rp_mip_reefs_complete(f))
         return;
     /* The whole fleet's own MIP gave its bound already (rp__exact_small). */
     if (f->ninst <= EXACT_MAX_INSTANCES && !mates_apart(s) && !drain_optional(s))
@@ -425,16 +426,18 @@ void rp__exact_region_bounds(rp_solver *s)
                "region bound %s: %d instances, %d nodes at most, MIP %s, bound %.2f, heuristic "
                "%.2f, %.2f s",
                f->regions[g].name, count[g], nodes, rp_mip_status_names[res.status],
-               isfinite(exact[g]) ? exact[g] : 0.0, s->lb_region[g], res.seconds);
+               isfinite(exact[g]) ? exact[g] : 0.0,
+               s->lb_parts.part[(size_t)g * (size_t)s->lb_parts.nb + (size_t)s->lb_parts.nb - 1],
+               res.seconds);
         rp_mip_result_free(&res);
     }
-    double total = 0, before = 0;
+    /* A region's MIP holds for the whole budget, so for any share of it. */
     int raised = 0;
-    for (size_t g = 0; g < ng; g++) {
-        before += s->lb_region[g];
-        total += fmax(s->lb_region[g], exact[g]);
-        raised += exact[g] > s->lb_region[g];
-    }
+    for (size_t g = 0; g < ng; g++)
+        raised +=
+            exact[g] > s->lb_parts.part[g * (size_t)s->lb_parts.nb + (size_t)s->lb_parts.nb - 1];
+    double before = rp_bound_parts_total(&s->lb_parts, NULL);
+    double total = rp_bound_parts_total(&s->lb_parts, exact);
     /* A bound above the plan would be a fault in the model: never used. */
     bool used = raised > 0 && total <= rp_solver_objective(s) + 0.005;
     if (used)

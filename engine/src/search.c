@@ -706,10 +706,9 @@ static double guided_bound(rp_solver *s)
         placed[i] = s->at[i] >= 0;
         reef[i] = placed[i] ? s->r[s->at[i]].fleet_reef : -1;
     }
-    if (!s->lb_region)
-        s->lb_region = rp_xcalloc(f->nregions + 1, sizeof(double));
+    rp_bound_parts_free(&s->lb_parts);
     double lb = rp_lower_bound_regions(f, placed, s->budget, reef,
-                                       (const uint8_t(*)[RP_NTIERS])s->tier, s->lb_region);
+                                       (const uint8_t(*)[RP_NTIERS])s->tier, &s->lb_parts);
     free(reef);
     free(placed);
     return lb;

@@ -716,7 +716,7 @@ void rp_solver_free(rp_solver *s)
     free(s->forced);
     free(s->movers);
     free(s->unplaced_reason);
-    free(s->lb_region);
+    rp_bound_parts_free(&s->lb_parts);
     free(s);
 }
 

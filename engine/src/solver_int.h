@@ -4,6 +4,7 @@
 #ifndef RP_SOLVER_INT_H
 #define RP_SOLVER_INT_H
 
+#include "bound.h"
 #include "solver.h"
 
 /* Penalties steer the search; they never reach the reported objective. A
@@ -58,7 +59,7 @@ struct rp_solver {
     double t0;
     long iters;
     double lb; /* lower bound of the instances placed after construction */
-    double *lb_region; /* its part per region (rp_lower_bound_regions) */
+    rp_bound_parts lb_parts; /* its parts per region and budget (rp_lower_bound_regions) */
     bool smooth; /* price shared capacity by the unit (construction) */
     bool timed_out; /* the time limit cut some step short */
     bool iters_spent; /* the improvement loop used its whole iteration budget */

@@ -878,6 +878,73 @@ START_TEST(target_fleet_round_trip)
 }
 END_TEST
 
+/* The budget split among regions: with the whole budget of 2 moves
+ * region A's part falls from 100 to 50 and region B's to 80, but only one
+ * of them can have both moves. */
+START_TEST(bound_split_among_regions)
+{
+    rp_bound_parts p = {.nregions = 2, .nb = 3, .budget = {0, 1, 2}};
+    double part[6] = {100, 100, 50, 100, 100, 80};
+    p.part = part;
+    ck_assert_double_eq_tol(rp_bound_parts_total(&p, NULL), 150, 1e-9);
+    /* A floor of 90 on A (a MIP bound for the whole budget): the moves
+     * then go to B, 100 + 80; the split chosen before the floor would
+     * claim 90 + 100. */
+    double floor[2] = {90, -INFINITY};
+    ck_assert_double_eq_tol(rp_bound_parts_total(&p, floor), 180, 1e-9);
+    /* One move each: 60 + 80, B's 70 at one move raised to its 80 at two
+     * (a part for more moves holds for fewer). */
+    part[1] = 60;
+    part[4] = 70;
+    ck_assert_double_eq_tol(rp_bound_parts_total(&p, NULL), 140, 1e-9);
+    /* A's 40 at no move is raised to its 60 at one, so the moves going to
+     * B give 60 + 80, not 40 + 80. */
+    part[0] = 40;
+    ck_assert_double_eq_tol(rp_bound_parts_total(&p, NULL), 140, 1e-9);
+}
+END_TEST
+
+/* Against every split of a small budget: for random parts on grids with
+ * gaps, the total is the least sum over splits, each region's part at
+ * the smallest grid budget at or above its moves (the largest part from
+ * there on). */
+START_TEST(bound_split_matches_every_split)
+{
+    uint64_t x = 12345;
+    for (int round = 0; round < 200; round++) {
+        rp_bound_parts p = {.nregions = 3, .nb = 4, .budget = {0, 1, 3, 7}};
+        double part[12], floor[3];
+        for (int k = 0; k < 12; k++) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            part[k] = (double)(x >> 40 & 1023);
+        }
+        for (int g = 0; g < 3; g++) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            floor[g] = (double)(x >> 40 & 1023);
+        }
+        p.part = part;
+        for (int use_floor = 0; use_floor < 2; use_floor++) {
+            double best = INFINITY;
+            for (int a = 0; a <= 7; a++)
+                for (int b = 0; a + b <= 7; b++)
+                    for (int c = 0; a + b + c <= 7; c++) {
+                        int m[3] = {a, b, c};
+                        double sum = 0;
+                        for (int g = 0; g < 3; g++) {
+                            double v = -INFINITY;
+                            for (int j = 0; j < 4; j++)
+                                if (p.budget[j] >= m[g])
+                                    v = fmax(v, part[g * 4 + j]);
+                            sum += use_floor ? fmax(v, floor[g]) : v;
+                        }
+                        best = fmin(best, sum);
+                    }
+            ck_assert_double_eq_tol(rp_bound_parts_total(&p, use_floor ? floor : NULL), best, 1e-9);
+        }
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("solver");
@@ -906,6 +973,8 @@ int main(void)
     tcase_add_test(tc, budget_two_caps_moves);
     tcase_add_test(tc, budget_goes_to_the_largest_gain);
     tcase_add_test(tc, target_fleet_round_trip);
+    tcase_add_test(tc, bound_split_among_regions);
+    tcase_add_test(tc, bound_split_matches_every_split);
     suite_add_tcase(s, tc);
     return rp_test_run(s);
 }
