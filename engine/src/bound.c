@@ -296,15 +296,15 @@ static int fewest_reefs(const rctx *c, const int *ids, size_t n)
                   (size_t)f->set.max_instances_per_reef);
     /* Reefs that keep an immovable instance stay open. */
     int held = 0;
-    for (size_t r = 0; r < f->nreefs; r++) {
-        if (f->reefs[r].region != c->g)
-            continue;
-        for (size_t j = 0; j < n; j++)
-            if (f->inst[ids[j]].reef == (int)r && rp__immovable(f, (size_t)ids[j])) {
-                held++;
-                break;
-            }
+    bool *seen = rp_xcalloc(f->nreefs + 1, sizeof(bool));
+    for (size_t j = 0; j < n; j++) {
+        int r = f->inst[ids[j]].reef;
+        if (r >= 0 && f->reefs[r].region == c->g && !seen[r] && rp__immovable(f, (size_t)ids[j])) {
+            seen[r] = true;
+            held++;
+        }
     }
+    free(seen);
     /* A group needs as many reefs as it has members here. */
     int *gc = rp_xcalloc(f->ngroups + 1, sizeof(int));
     int gmax = 0;
@@ -326,26 +326,43 @@ static int fewest_reefs(const rctx *c, const int *ids, size_t n)
 static double budget_bound(const rctx *c, int budget)
 {
     const rp_fleet *f = c->f;
+    /* The region's instances by reef, immovable ones first: one pass over
+     * the fleet, not one per reef (a million instances in 18,000 reefs). */
+    size_t *start = rp_xcalloc(f->nreefs + 2, sizeof(size_t));
+    size_t *fill = rp_xmalloc((f->nreefs + 1) * sizeof(size_t));
+    size_t *nfix = rp_xcalloc(f->nreefs + 1, sizeof(size_t));
+    for (size_t i = 0; i < f->ninst; i++) {
+        int r = f->inst[i].reef;
+        if (r >= 0 && f->reefs[r].region == c->g && (!c->placed || c->placed[i]))
+            start[r + 1]++;
+    }
+    for (size_t r = 0; r < f->nreefs; r++)
+        start[r + 1] += start[r];
+    memcpy(fill, start, f->nreefs * sizeof(size_t));
+    int *ids = rp_xmalloc((start[f->nreefs] + 1) * sizeof(int));
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < f->ninst; i++) {
+            int r = f->inst[i].reef;
+            if (r < 0 || f->reefs[r].region != c->g || (c->placed && !c->placed[i]) ||
+                rp__immovable(f, i) != (pass == 0))
+                continue;
+            ids[fill[r]++] = (int)i;
+            nfix[r] += pass == 0;
+        }
     double total = 0;
-    int *ids = rp_xmalloc((f->ninst + 1) * sizeof(int));
     for (size_t r = 0; r < f->nreefs; r++) {
         if (f->reefs[r].region != c->g || f->reefs[r].state == RP_REEF_BROKEN)
             continue;
-        size_t nfix = 0, n = 0;
-        for (size_t i = 0; i < f->ninst; i++)
-            if (f->inst[i].reef == (int)r && (!c->placed || c->placed[i]) && rp__immovable(f, i))
-                ids[nfix++] = (int)i;
-        n = nfix;
-        for (size_t i = 0; i < f->ninst; i++)
-            if (f->inst[i].reef == (int)r && (!c->placed || c->placed[i]) && !rp__immovable(f, i))
-                ids[n++] = (int)i;
-        size_t movable = n - nfix;
+        size_t n = start[r + 1] - start[r], movable = n - nfix[r];
         size_t keep = movable > (size_t)budget ? movable - (size_t)budget : 0;
-        if (nfix + keep == 0)
+        if (nfix[r] + keep == 0)
             continue;
-        total += set_bound(c, ids, nfix, n, keep, 1);
+        total += set_bound(c, ids + start[r], nfix[r], n, keep, 1);
     }
     free(ids);
+    free(nfix);
+    free(fill);
+    free(start);
     return total;
 }
 
