@@ -326,44 +326,54 @@ static int fewest_reefs(const rctx *c, const int *ids, size_t n)
 static double budget_bound(const rctx *c, int budget)
 {
     const rp_fleet *f = c->f;
-    /* The region's instances by reef, immovable ones first: one pass over
-     * the fleet, not one per reef (a million instances in 18,000 reefs). */
-    size_t *start = rp_xcalloc(f->nreefs + 2, sizeof(size_t));
-    size_t *fill = rp_xmalloc((f->nreefs + 1) * sizeof(size_t));
-    size_t *nfix = rp_xcalloc(f->nreefs + 1, sizeof(size_t));
-    for (size_t i = 0; i < f->ninst; i++) {
-        int r = f->inst[i].reef;
-        if (r >= 0 && f->reefs[r].region == c->g && (!c->placed || c->placed[i]))
-            start[r + 1]++;
-    }
-    for (size_t r = 0; r < f->nreefs; r++)
-        start[r + 1] += start[r];
-    memcpy(fill, start, f->nreefs * sizeof(size_t));
-    int *ids = rp_xmalloc((start[f->nreefs] + 1) * sizeof(int));
-    for (int pass = 0; pass < 2; pass++)
-        for (size_t i = 0; i < f->ninst; i++) {
-            int r = f->inst[i].reef;
-            if (r < 0 || f->reefs[r].region != c->g || (c->placed && !c->placed[i]) ||
-                rp__immovable(f, i) != (pass == 0))
-                continue;
-            ids[fill[r]++] = (int)i;
-            nfix[r] += pass == 0;
-        }
+    int *ids = rp_xmalloc((c->rstart[f->nreefs] + 1) * sizeof(int));
     double total = 0;
     for (size_t r = 0; r < f->nreefs; r++) {
         if (f->reefs[r].region != c->g || f->reefs[r].state == RP_REEF_BROKEN)
             continue;
-        size_t n = start[r + 1] - start[r], movable = n - nfix[r];
+        /* Its instances, immovable ones first. */
+        size_t nfix = 0, n = 0;
+        for (size_t k = c->rstart[r]; k < c->rstart[r + 1]; k++)
+            if (rp__immovable(f, (size_t)c->rids[k]))
+                ids[nfix++] = c->rids[k];
+        n = nfix;
+        for (size_t k = c->rstart[r]; k < c->rstart[r + 1]; k++)
+            if (!rp__immovable(f, (size_t)c->rids[k]))
+                ids[n++] = c->rids[k];
+        size_t movable = n - nfix;
         size_t keep = movable > (size_t)budget ? movable - (size_t)budget : 0;
-        if (nfix[r] + keep == 0)
+        if (nfix + keep == 0)
             continue;
-        total += set_bound(c, ids + start[r], nfix[r], n, keep, 1);
+        total += set_bound(c, ids, nfix, n, keep, 1);
     }
     free(ids);
-    free(nfix);
-    free(fill);
-    free(start);
     return total;
+}
+
+/* The region's placed instances by reef (rctx.rstart, rctx.rids): one
+ * pass over the fleet, not one per reef (a million instances in 18,000
+ * reefs). */
+static void reef_index(const rp_fleet *f, int g, const bool *placed, size_t **start, int **ids)
+{
+    size_t *st = rp_xcalloc(f->nreefs + 2, sizeof(size_t));
+    for (size_t i = 0; i < f->ninst; i++) {
+        int r = f->inst[i].reef;
+        if (r >= 0 && f->reefs[r].region == g && (!placed || placed[i]))
+            st[r + 1]++;
+    }
+    for (size_t r = 0; r < f->nreefs; r++)
+        st[r + 1] += st[r];
+    size_t *fill = rp_xmalloc((f->nreefs + 1) * sizeof(size_t));
+    memcpy(fill, st, (f->nreefs + 1) * sizeof(size_t));
+    int *out = rp_xmalloc((st[f->nreefs] + 1) * sizeof(int));
+    for (size_t i = 0; i < f->ninst; i++) {
+        int r = f->inst[i].reef;
+        if (r >= 0 && f->reefs[r].region == g && (!placed || placed[i]))
+            out[fill[r]++] = (int)i;
+    }
+    free(fill);
+    *start = st;
+    *ids = out;
 }
 
 /* ---- reef by reef: a Lagrangian bound ---------------------------------------
@@ -632,14 +642,13 @@ double rp_bound_parts_total(const rp_bound_parts *p, const double *floor)
     int nb = p->nb;
     /* v[j]: region g's part with at most budget[j] moves; any part for a
      * larger budget holds as well, and so does the floor. */
-    double *v = rp_xmalloc((size_t)nb * sizeof(double));
     double total = 0;
     if (nb == 1) {
         for (size_t g = 0; g < ng; g++)
             total += floor ? fmax(p->part[g], floor[g]) : p->part[g];
-        free(v);
         return total;
     }
+    double *v = rp_xmalloc((size_t)nb * sizeof(double));
     /* Spending budget[j - 1] + 1 moves, a region may reach v[j]: a knapsack
      * over regions on the moves spent. */
     int B = p->budget[nb - 1];
@@ -728,11 +737,18 @@ double rp_lower_bound_regions(const rp_fleet *f, const bool *placed, int move_bu
             if (f->inst[i].region == (int)g)
                 ded_prices(f, i, tmpls, nt, ded[i]);
         free(tmpls);
+        size_t *rstart;
+        int *rids;
+        reef_index(f, (int)g, placed, &rstart, &rids);
+        c.rstart = rstart;
+        c.rids = rids;
         double *out = parts->part + g * (size_t)parts->nb;
         region_bound(&c, parts->budget, parts->nb, guides, nguides, out);
         double forced = forced_moves(f, placed, (int)g);
         for (int j = 0; j < parts->nb; j++)
             out[j] += forced;
+        free(rids);
+        free(rstart);
     }
     free(tier);
     free(reef);

@@ -20,6 +20,10 @@ typedef struct rctx {
     double ppg;               /* best shared storage price per GB */
     double (*ded)[RP_NTIERS]; /* per instance: cheapest dedicated price per tier */
     const bool *placed;       /* NULL: every instance */
+    /* The region's placed instances by reef, in instance order: reef r's
+     * are rids[rstart[r] .. rstart[r + 1]) (rp_lower_bound_regions). */
+    const size_t *rstart;
+    const int *rids;
 } rctx;
 
 static inline double rp__unit_price(const unit *u, int m)

@@ -455,15 +455,16 @@ static void setup(bres *b, int *ids, int n)
         if (f->reefs[r].region != b->c->g || !kept_reef(f, (int)r))
             continue;
         breef *x = &b->reefs[b->nreefs++];
-        x->ids = rp_xmalloc(((size_t)n + 1) * sizeof(int));
-        for (int j = 0; j < n; j++)
-            if (f->inst[ids[j]].reef == (int)r) {
-                x->ids[x->n++] = ids[j];
-                if (rp__immovable(f, (size_t)ids[j]))
-                    x->held = true;
-                else
-                    x->nmov++;
-            }
+        const size_t *st = b->c->rstart;
+        x->ids = rp_xmalloc((st[r + 1] - st[r] + 1) * sizeof(int));
+        for (size_t k = st[r]; k < st[r + 1]; k++) {
+            int i = b->c->rids[k];
+            x->ids[x->n++] = i;
+            if (rp__immovable(f, (size_t)i))
+                x->held = true;
+            else
+                x->nmov++;
+        }
         reef_setup(b, (int)r, x);
     }
     for (int j = 0; j < n; j++) {
@@ -577,9 +578,12 @@ void rp__step_bounds(const rctx *c, const int *budgets, int nb, double *out)
             grid[res][k].val = rp_xmalloc(sz);
             values_at(&b[res], k * (b[res].mu_max / STEP_MU_GRID), &grid[res][k]);
         }
+        /* The search starts at the unit price, the last grid point (k x
+         * (mu_max / 4) is mu_max exactly for k = 4). */
         v[res].val = rp_xmalloc(sz);
+        memcpy(v[res].val, grid[res][STEP_MU_GRID].val, sz);
+        v[res].loose = grid[res][STEP_MU_GRID].loose;
         mu[res] = b[res].mu_max;
-        values_at(&b[res], mu[res], &v[res]);
     }
     /* Below the whole budget (when the fleet's is split among regions):
      * the best pair of multipliers on a grid, each knapsack read at every
