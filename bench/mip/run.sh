@@ -23,8 +23,14 @@
 #   --max-lp-mb M     do not write an LP file larger than about M MB, judged
 #                     from the largest file written so far (which grows with the square
 #                     of the fleet: a binary per instance and reef, and reefs
-#                     grow with the fleet) (default 2000); such a size is
-#                     reported as not run, with the estimate
+#                     grow with the fleet) (default 5000: the 10k fleet's, about
+#                     3,800 MB, is written; the 100k's would be about 100 times
+#                     that, more than the disk holds); such a size is reported
+#                     as not run, with the estimate
+#   --wall-cap W      stop a solver W seconds of wall time after it started
+#                     (default 900), reported as such: on a large LP, reading
+#                     the file takes minutes before the solver's own clock
+#                     starts
 #   --scratch DIR     fleets, LP files, logs (default /tmp/reefplan-bench/mip)
 #   --out FILE        the report (default bench/RESULTS-mip.md, appended to)
 #   --reefplan BIN    the binary (default build/reefplan)
@@ -35,7 +41,7 @@
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
-sizes="200 1000 10000 100000" slots=24 regions=3 tl=60 max_mb=2000 budget=()
+sizes="200 1000 10000 100000" slots=24 regions=3 tl=60 max_mb=5000 cap=900 budget=()
 scratch=/tmp/reefplan-bench/mip out=$root/bench/RESULTS-mip.md bin=$root/build/reefplan
 cmdline="bash bench/mip/run.sh"
 [ $# -eq 0 ] || cmdline+=$(printf " %q" "$@") # quoted, so that it runs as shown
@@ -48,6 +54,7 @@ while [ $# -gt 0 ]; do
     --time-limit) tl=${2:?}; shift ;;
     --move-budget) budget=(--move-budget "${2:?}"); shift ;;
     --max-lp-mb) max_mb=${2:?}; shift ;;
+    --wall-cap) cap=${2:?}; shift ;;
     --scratch) scratch=${2:?}; shift ;;
     --out) out=${2:?}; shift ;;
     --reefplan) bin=${2:?}; shift ;;
@@ -56,7 +63,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-for t in glpsol cbc jq /usr/bin/time; do
+for t in glpsol cbc jq timeout stdbuf /usr/bin/time; do
   command -v "$t" >/dev/null || die "$t is not installed (bash scripts/setup)"
 done
 [ -x "$bin" ] || die "no binary at $bin (bash scripts/build)"
@@ -73,8 +80,25 @@ timed() {
   local name=$1; shift
   /usr/bin/time -f '%e %M' -o "$scratch/$name.time" "$@" >"$scratch/$name.out" 2>"$scratch/$name.err"
 }
-wall() { cut -d' ' -f1 "$scratch/$1.time"; }
-rss_mb() { awk '{ printf "%.0f", $2 / 1024 }' "$scratch/$1.time"; }
+# The last line: GNU time puts "Command exited with non-zero status N" first.
+wall() { tail -1 "$scratch/$1.time" | cut -d' ' -f1; }
+rss_mb() { tail -1 "$scratch/$1.time" | awk '{ printf "%.0f", $2 / 1024 }'; }
+
+# capped NAME READ CMD...: timed, stopped after $cap seconds of wall time.
+# Prints nothing when CMD ended by itself, else what it had done by then:
+# whether its log shows the LP read (a line matching READ).
+capped() {
+  local name=$1 read=$2; shift 2
+  # Line-buffered, so that what it printed survives the stop.
+  timed "$name" timeout "$cap" stdbuf -oL "$@"
+  if [ $? -eq 124 ]; then
+    if grep -q "$read" "$scratch/$name.out"; then
+      echo "stopped at the wall cap of $cap s, the LP read"
+    else
+      echo "stopped at the wall cap of $cap s, still reading the LP"
+    fi
+  fi
+}
 
 # glpsol's best integer objective from its solution file, or "none".
 glpsol_obj() {
@@ -179,16 +203,17 @@ for n in $sizes; do
   first_mb=$mb first_n=$n # the largest file so far is the reference
   log "glpsol $n ($mb MB LP)"
   rm -f "$scratch/glpsol-$n.sol"
-  timed "glpsol-$n" glpsol --lp "$lp" --tmlim "$tl" -o "$scratch/glpsol-$n.sol"
-  g_obj=$(glpsol_obj "$scratch/glpsol-$n.sol") g_st=$(glpsol_status "$scratch/glpsol-$n.sol")
+  g_cap=$(capped "glpsol-$n" 'lines were read' glpsol --lp "$lp" --tmlim "$tl" -o "$scratch/glpsol-$n.sol")
+  g_obj=$(glpsol_obj "$scratch/glpsol-$n.sol") g_st=${g_cap:-$(glpsol_status "$scratch/glpsol-$n.sol")}
   g_lb=$(glpsol_bound "$scratch/glpsol-$n.out")
   case $g_st in "INTEGER OPTIMAL"*) g_lb=$g_obj ;; esac # its log's last bound line comes before the proof
   [ -n "$g_st" ] || g_st="no solution file (exit $(tail -1 "$scratch/glpsol-$n.out" | cut -c1-60))"
   log "cbc $n"
   rm -f "$scratch/cbc-$n.sol"
-  timed "cbc-$n" cbc "$lp" sec "$tl" solve solu "$scratch/cbc-$n.sol"
+  # cbc reads the file, then takes `sec`: its line marks the LP read.
+  c_cap=$(capped "cbc-$n" '^seconds was changed' cbc "$lp" sec "$tl" solve solu "$scratch/cbc-$n.sol")
   c_obj=$(cbc_obj "$scratch/cbc-$n.sol") c_lb=$(cbc_bound "$scratch/cbc-$n.out")
-  c_st=$(grep -m1 '^Result - ' "$scratch/cbc-$n.out" | sed 's/^Result - //')
+  c_st=${c_cap:-$(grep -m1 '^Result - ' "$scratch/cbc-$n.out" | sed 's/^Result - //')}
   rows+=("| $n | $(wall "reb-$n") | $r_obj | $r_lb | $r_ok | $l_obj | $r_lp | $r_lblp | $mb MB, $(wall "exp-$n") s | $g_obj | $g_lb | $(wall "glpsol-$n") s, $(rss_mb "glpsol-$n") MiB | $g_st | $c_obj | $c_lb | $(wall "cbc-$n") s, $(rss_mb "cbc-$n") MiB | ${c_st:-see cbc-$n.out} |")
   brief+=("| $n | $r_gap | $r_obj | $r_lb | $r_ok | $r_lp | $g_obj ($g_st) | $c_obj (${c_st:-see cbc-$n.out}) |")
 done
@@ -209,7 +234,7 @@ done
   echo "- reefplan: $bin, tree at commit $tree_at"
   echo "- glpsol: $(glpsol --version | head -1); cbc: $(cbc -quit 2>/dev/null | grep -m1 -i 'version' | sed 's/^ *//')"
   echo "- Machine: $(uname -srm); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "- Fleets: \`reefplan generate --instances N --seed 7 --slots $slots${rtag:+ --regions $regions}\`, ${budget[1]:+move budget ${budget[1]} (\`--move-budget ${budget[1]}\` for rebalance and export), not }the fleet's own move budget. The solvers run one after the other, each alone."
+  echo "- Fleets: \`reefplan generate --instances N --seed 7 --slots $slots${rtag:+ --regions $regions}\`, ${budget[1]:+move budget ${budget[1]} (\`--move-budget ${budget[1]}\` for rebalance and export), not }the fleet's own move budget. The solvers run one after the other, each alone, and each is stopped $cap s of wall time after it starts, reading the LP included."
   echo
   echo "- The LP's objective is rebalance's plus 100,000 per movable instance left in a draining reef (the move budget leaves some there); *reefplan in LP terms* adds that, and is the figure to set against glpsol's and cbc's."
   echo
