@@ -296,15 +296,12 @@ static int fewest_reefs(const rctx *c, const int *ids, size_t n)
                   (size_t)f->set.max_instances_per_reef);
     /* Reefs that keep an immovable instance stay open. */
     int held = 0;
-    bool *seen = rp_xcalloc(f->nreefs + 1, sizeof(bool));
-    for (size_t j = 0; j < n; j++) {
-        int r = f->inst[ids[j]].reef;
-        if (r >= 0 && f->reefs[r].region == c->g && !seen[r] && rp__immovable(f, (size_t)ids[j])) {
-            seen[r] = true;
-            held++;
-        }
-    }
-    free(seen);
+    for (size_t r = 0; r < f->nreefs; r++)
+        for (size_t q = c->rstart[r]; q < c->rstart[r + 1]; q++)
+            if (rp__immovable(f, (size_t)c->rids[q])) {
+                held++;
+                break;
+            }
     /* A group needs as many reefs as it has members here. */
     int *gc = rp_xcalloc(f->ngroups + 1, sizeof(int));
     int gmax = 0;
