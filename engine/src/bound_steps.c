@@ -50,10 +50,10 @@
 #define STEP_MU_REFINE 4
 /* The whole-instance cover of a reef's busiest slot: loads on a grid of
  * 1/STEP_GRID_PER_STEP of the smallest step between sizes, up to
- * STEP_GRID_CELLS cells. Rounding is what this part loses: on generated
- * fleets a grid of 1/100 gives about three quarters of what a near-exact
- * one (1/2000) adds over 1/50, in about the same time; the near-exact one
- * takes ten times as long. */
+ * STEP_GRID_CELLS cells. Rounding is what this part loses: on the
+ * generated 10k x 24 fleet a grid of 1/100 gives three quarters of what a
+ * near-exact one (1/2000) adds over 1/50, in about the same time; the
+ * near-exact one takes more than ten times as long. */
 #define STEP_GRID_PER_STEP 100
 #define STEP_GRID_CELLS 400
 
