@@ -471,6 +471,7 @@ static void moves_by_gain(rp_solver *s)
     qsort(c, (size_t)n, sizeof *c, cmp_gain_desc);
     long evals = 0, limit = 4L * n;
     int pos = 0, made = 0;
+    double first = 0, last = 0; /* gains of the first and last moves made */
     while (pos < n && (s->budget < 0 || s->moves < s->budget) && evals++ < limit) {
         if (rp__pacer_due(&pc) && rp__out_of_time(s))
             break;
@@ -481,7 +482,9 @@ static void moves_by_gain(rp_solver *s)
             pos++;
         } else if (pos + 1 == n || g >= c[pos + 1].gain) {
             rp__apply_choice(s, i, &ch);
-            made++;
+            if (made++ == 0)
+                first = g;
+            last = g;
             pos++;
         } else {
             int q = pos;
@@ -490,8 +493,13 @@ static void moves_by_gain(rp_solver *s)
             c[q] = (ranked){(int)i, g};
         }
     }
-    rp_log(RP_LOG_INFO, "moves by gain: %d candidates, %d made, %ld measurements", n, made,
-           evals);
+    if (made > 0)
+        rp_log(RP_LOG_INFO,
+               "moves by gain: %d candidates, %d made (the first gains %.2f, the last %.2f), "
+               "%ld measurements",
+               n, made, first, last, evals);
+    else
+        rp_log(RP_LOG_INFO, "moves by gain: %d candidates, none made, %ld measurements", n, evals);
     free(c);
 }
 
