@@ -3,8 +3,8 @@
 # fleets of bench/mip and bench/run.sh:
 #
 #  a. the 10k x 24 fleet of bench/mip rebalanced at move budgets 0, 10, 30,
-#     100 (the fleet's), 300 and unlimited: objective, lower bound, gap,
-#     moves, what stays in the draining reef, and the time;
+#     40, 50, 70, 100 (the fleet's), 300 and unlimited: objective, lower
+#     bound, gap, moves, what stays in the draining reef, and the time;
 #  b. at the fleet's budget, the whole sizes the plan pays for against what
 #     its reefs' shared load needs at each reef's busiest slot, per region
 #     (from the plan's --target-fleet);
@@ -80,7 +80,7 @@ sum() { jq -r "$2" "$scratch/$1.sum.json"; }
 f10k=$scratch/fleet-10000-24
 gen "$f10k" --instances 10000 --seed 7 --slots 24 --regions 3
 rows_a=()
-for k in 0 10 30 100 300 -1; do
+for k in 0 10 30 40 50 70 100 300 -1; do
   name=b$k
   extra=()
   [ "$k" = 100 ] && extra=(--target-fleet "$scratch/target-100")
