@@ -7,7 +7,14 @@
  * fixture) or request.json (a `place` request, read, then answered). What
  * it checks beyond the sanitizers: a load or read either succeeds or fails
  * with a negative code and one located message (a file, a non-empty
- * message on one line, no negative line or column), and nothing leaks. */
+ * message on one line, no negative line or column), and nothing leaks.
+ *
+ * With FZ_SOLVE=1, every fleet that loads is also rebalanced (a short,
+ * search: FZ_ITERS iterations, default 300, seed 1, at most 5 s) unless the
+ * solver finds no feasible plan; the plan, sequenced, written and read back
+ * as `rebalance` and `verify` do, must pass rp_verify (every rule, the
+ * replay, the summary, and the lower bound at most the objective). */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +26,7 @@
 #include "fleet.h"
 #include "place.h"
 #include "plan.h"
+#include "solver.h"
 #include "verify.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -27,6 +35,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static char dir[4096];
 static const char *target;
 static rp_fleet *fixture; /* plan.json and request.json: the fleet they refer to */
+static bool solve;
+static long iters;
+static long loaded, verified; /* reported at exit */
 
 static void die(const char *what)
 {
@@ -71,12 +82,17 @@ static void remove_dir(void)
     }
     rmdir(dir);
     rp_fleet_free(fixture);
+    fprintf(stderr, "fuzz_input: %ld inputs loaded or read, %ld plans rebalanced and verified\n",
+            loaded, verified);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc, (void)argv;
     target = getenv("FZ_TARGET");
+    const char *sv = getenv("FZ_SOLVE"), *it = getenv("FZ_ITERS");
+    solve = sv && strcmp(sv, "1") == 0;
+    iters = it && atol(it) > 0 ? atol(it) : 300;
     const char *src = getenv("FZ_FIXTURE");
     if (!target || !src)
         die("FZ_TARGET and FZ_FIXTURE must be set");
@@ -136,6 +152,49 @@ static void check_error(int rc, const rp_error *err)
         die("negative line or column");
 }
 
+/* Rebalances f and verifies the plan; aborts, printing the first
+ * violations, when verify finds any. */
+static void solve_and_verify(const rp_fleet *f)
+{
+    rp_plan *p = rp_plan_new();
+    rp_error err;
+    if (rp_fleet_fingerprint(f, p->fingerprint, &err) < 0)
+        die("no fingerprint for a fleet that loads");
+    rp_solve_opts so = {.time_limit = 5, .seed = 1, .move_budget = -2, .max_iters = iters};
+    rp_solver *s = rp_solver_solve(f, &so);
+    char *bad = rp_solver_infeasible(s);
+    if (bad) {
+        free(bad);
+        rp_solver_free(s);
+        rp_plan_free(p);
+        return;
+    }
+    rp_solver_to_plan(s, p);
+    rp_solver_free(s);
+    rp_plan_sequence(f, p, 0);
+    /* As `rebalance` then `verify` do: written, read back, verified. */
+    char *text = rp_plan_to_json(p, f);
+    rp_plan_free(p);
+    write_file("plan.json", text, strlen(text));
+    free(text);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/plan.json", dir);
+    rp_plan *q = NULL;
+    if (rp_plan_read(path, f, &q, &err) < 0) {
+        fprintf(stderr, "fuzz_input: %s:%ld:%ld: %s\n", err.file, err.line, err.col, err.msg);
+        die("the rebalanced plan does not read back");
+    }
+    rp_verify_report rep;
+    size_t nv = rp_verify(f, q, &rep);
+    for (size_t k = 0; k < rep.nmsgs && k < 5; k++)
+        fprintf(stderr, "fuzz_input: verify: %s\n", rep.msgs[k]);
+    rp_verify_report_free(&rep);
+    rp_plan_free(q);
+    if (nv > 0)
+        die("the rebalanced plan does not verify");
+    verified++;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     rp_error err;
@@ -148,6 +207,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int rc = rp_plan_read(path, fixture, &p, &err);
         check_error(rc, &err);
         if (rc == 0) {
+            loaded++;
             rp_verify_report rep;
             rp_verify(fixture, p, &rep);
             rp_verify_report_free(&rep);
@@ -158,6 +218,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int rc = rp_place_request_read(fixture, path, &req, &err);
         check_error(rc, &err);
         if (rc == 0) {
+            loaded++;
             rp_placer *pl = rp_placer_new(fixture);
             rp_place_result res;
             rp_place_query(pl, &req, &res);
@@ -169,6 +230,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         rp_fleet *f = NULL;
         int rc = rp_fleet_load(dir, &f, &err);
         check_error(rc, &err);
+        loaded += rc == 0;
+        if (rc == 0 && solve)
+            solve_and_verify(f);
         rp_fleet_free(f);
     }
     return 0;

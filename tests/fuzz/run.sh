@@ -4,7 +4,9 @@
 #
 #   bash tests/fuzz/run.sh [SECONDS] [TARGET ...]
 #
-# SECONDS per target, one target after another (default 60). TARGETs:
+# SECONDS per target, one target after another (default 60). FZ_SOLVE=1
+# also rebalances every fleet that loads and verifies the plan (FZ_ITERS
+# search iterations, default 300; see fuzz_input.c). TARGETs:
 # fleet.json catalog.json instances.csv profiles.csv load.csv plan.json
 # request.json (default: all). Each starts from seeds taken from
 # tests/fixtures, tests/bad, models and datasets/sample, and its corpus grows
@@ -57,7 +59,8 @@ for t in "${targets[@]}"; do
        -artifact_prefix="build-fuzz/crashes/$t/" -print_final_stats=1 \
        "build-fuzz/corpus/$t" >"$log" 2>&1; then
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
-    echo "ok   $t: ${runs:-?} inputs in ${secs} s, corpus $(ls "build-fuzz/corpus/$t" | wc -l) files"
+    kept=$(sed -n 's/^fuzz_input: \([0-9]*\) inputs loaded or read, \([0-9]*\) plans.*/\1 loaded or read, \2 rebalanced and verified/p' "$log")
+    echo "ok   $t: ${runs:-?} inputs in ${secs} s (${kept:-?}), corpus $(ls "build-fuzz/corpus/$t" | wc -l) files"
   else
     found=1
     echo "FAIL $t: $(grep -m1 -E 'ERROR|fuzz_input:|SUMMARY' "$log" || tail -n 1 "$log") (log: $log)"
