@@ -228,9 +228,11 @@ static long busiest_count(const rctx *c, const int *ids, size_t n, int m, int t,
     double *v = rp_xmalloc((n + 1) * sizeof(double));
     int k = 0;
     bool whole = cap == floor(cap) && cap <= 1e5;
+    /* A load above cap counts as cap: it needs a reef of its own either
+     * way (no plan holds it), and the integer weights stay in range. */
     for (size_t j = 0; j < n; j++)
         if (must_share(c, (size_t)ids[j], m)) {
-            v[k] = rp_fleet_profile(c->f, (size_t)ids[j], m)[t];
+            v[k] = fmin(rp_fleet_profile(c->f, (size_t)ids[j], m)[t], cap);
             whole &= v[k] == floor(v[k]);
             k++;
         }
@@ -276,7 +278,9 @@ static int capacity_reefs(const rctx *c, const int *ids, size_t n)
         int busiest = 0;
         for (int t = 1; t < S; t++)
             busiest = sum[t] > sum[busiest] ? t : busiest;
-        double need = ceil(sum[busiest] / cap - 1e-6);
+        /* More reefs than instances only when one holds no plan (a load
+         * above a whole reef): the count stays within n, and an int. */
+        double need = fmin(ceil(sum[busiest] / cap - 1e-6), (double)n);
         if (need > k)
             k = (int)need;
         long count = busiest_count(c, ids, n, m, busiest, cap);

@@ -562,12 +562,16 @@ else bad "to_fleet.sh: $(cat "$tmp/errp")"; fi
 # instance no size holds: exit 1 with the reason, no plan written, nothing
 # on stdout (never a plan with a NaN cost). i-3 is pinned with a dedicated
 # database and peaks at 30 vCores, above the largest single database (32 at
-# 30% headroom); i-1 peaks at 57, above the largest pool (56).
+# 30% headroom); i-1 peaks at 57, above the largest pool (56), or at 1e12
+# (the lower bound once counted the reefs that load needs in an int: under
+# the sanitizers, a float-cast overflow).
 edit() { rm -rf "${tmp:?}/$1"; cp -r "$root/tests/fixtures/tiny" "$tmp/$1"; }
 edit big-ded; sed -i '/^i-3,db_compute/s/,[0-9.]*/,30/2' "$tmp/big-ded/profiles.csv"
 edit big-sh; sed -i '2s/,0.1,/,57,/' "$tmp/big-sh/profiles.csv"
+edit huge-sh; sed -i '2s/,0.1,/,1e12,/' "$tmp/huge-sh/profiles.csv"
 for c in "big-ded:instance i-3 keeps a dedicated db that no size holds (it is pinned)" \
-         "big-sh:no size of reef wus2-01 holds its 2 instances: rule 1 db_compute at slot 0: 57 > 56"; do
+         "big-sh:no size of reef wus2-01 holds its 2 instances: rule 1 db_compute at slot 0: 57 > 56" \
+         "huge-sh:no size of reef wus2-01 holds its 2 instances: rule 1 db_compute at slot 0: 1e+12 > 56"; do
   name=${c%%:*} want=${c#*:}
   "$bin" rebalance "$tmp/$name" -o "$tmp/$name.json" --json >"$tmp/$name.out" 2>"$tmp/$name.err"; rc=$?
   if [ "$rc" = 1 ] && [ ! -e "$tmp/$name.json" ] && [ ! -s "$tmp/$name.out" ] &&

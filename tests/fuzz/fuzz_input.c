@@ -9,7 +9,7 @@
  * with a negative code and one located message (a file, a non-empty
  * message on one line, no negative line or column), and nothing leaks.
  *
- * With FZ_SOLVE=1, every fleet that loads is also rebalanced (a short,
+ * With FZ_SOLVE=1, every fleet that loads is also rebalanced (a short
  * search: FZ_ITERS iterations, default 300, seed 1, at most 5 s) unless the
  * solver finds no feasible plan; the plan, sequenced, written and read back
  * as `rebalance` and `verify` do, must pass rp_verify (every rule, the
