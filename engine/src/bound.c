@@ -278,7 +278,7 @@ static int capacity_reefs(const rctx *c, const int *ids, size_t n)
         int busiest = 0;
         for (int t = 1; t < S; t++)
             busiest = sum[t] > sum[busiest] ? t : busiest;
-        /* More reefs than instances only when one holds no plan (a load
+        /* More reefs than instances only for a fleet no plan holds (a load
          * above a whole reef): the count stays within n, and an int. */
         double need = fmin(ceil(sum[busiest] / cap - 1e-6), (double)n);
         if (need > k)
