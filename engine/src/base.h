@@ -56,4 +56,19 @@ long rp_str_index(char *const *sorted, size_t n, const char *name);
  * fsync, rename. Returns 0 or -1 with errno set. */
 int rp_write_file_atomic(const char *path, const char *data, size_t len);
 
+/* A control character (below U+0020, or U+007F): refused in names and
+ * replaced in messages. */
+static inline bool rp_is_control(char c)
+{
+    return (unsigned char)c < 0x20 || c == 0x7f;
+}
+
+static inline bool rp_has_control(const char *s)
+{
+    for (; *s; s++)
+        if (rp_is_control(*s))
+            return true;
+    return false;
+}
+
 #endif

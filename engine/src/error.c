@@ -44,7 +44,7 @@ int rp_error_set(rp_error *err, int code, const char *file, long line, long col,
      * characters (a newline in a quoted column name or a JSON key, a
      * terminal escape) would break the one-line message. */
     for (char *p = err->msg; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+        if (rp_is_control(*p))
             *p = '?';
     return code;
 }
@@ -63,7 +63,7 @@ const char *rp_error_excerpt(const char *s, char buf[72])
 {
     size_t n = strlen(s), i, k = 0;
     for (i = 0; i < n && k < 60; i++)
-        buf[k++] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
+        buf[k++] = rp_is_control(s[i]) ? '?' : s[i];
     if (i < n) {
         memcpy(buf + k, "...", 3);
         k += 3;

@@ -50,22 +50,14 @@ static int ferr(const reader *r, int c, rp_error *err, int code, const char *wha
                               rp_error_excerpt(fld(r, c), b));
 }
 
-/* Ids and group names go into plans, whose JSON reader (like the fleet's)
- * refuses control characters in names: refused here too. */
-static bool has_control(const char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
-            return true;
-    return false;
-}
-
 static int read_names(reader *r, rp_instance *in, rp_error *err)
 {
     if (!fld(r, C_ID)[0])
         return rp_csv_field_error(r->csv, (size_t)r->idx[C_ID], err, RP_EINVALID,
                                   "empty instance id");
-    if (has_control(fld(r, C_ID)))
+    /* Ids and group names go into plans, whose JSON reader (like the
+     * fleet's) refuses control characters in names: refused here too. */
+    if (rp_has_control(fld(r, C_ID)))
         return ferr(r, C_ID, err, RP_EINVALID, "control character in instance id");
     in->region = rp_fleet_find_region(r->f, fld(r, C_REGION));
     if (in->region < 0)
@@ -138,7 +130,7 @@ static int read_extras(reader *r, rp_instance *in, rp_error *err)
     if (v[0] && rp_time_parse(v, &in->last_moved) < 0 && rp_date_parse(v, &in->last_moved) < 0)
         return ferr(r, C_LAST_MOVED, err, RP_EINVALID,
                     "want an ISO date (YYYY-MM-DD) or UTC timestamp, got");
-    if (has_control(fld(r, C_GROUP)))
+    if (rp_has_control(fld(r, C_GROUP)))
         return ferr(r, C_GROUP, err, RP_EINVALID, "control character in group");
     v = fld(r, C_WINDOW);
     in->window.start = in->window.end = -1;

@@ -423,9 +423,8 @@ int rp_jdoc_string(const rp_jdoc *doc, const char *jpath, const json_t *obj, con
     const char *s = json_string_value(v);
     if (!*s || strlen(s) != json_string_length(v))
         return rp_jdoc_error(doc, path, err, RP_EINVALID, "must be a non-empty string");
-    for (const char *p = s; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            return rp_jdoc_error(doc, path, err, RP_EINVALID, "control character in string");
+    if (rp_has_control(s))
+        return rp_jdoc_error(doc, path, err, RP_EINVALID, "control character in string");
     *out = s;
     return 0;
 }
