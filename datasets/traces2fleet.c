@@ -49,6 +49,7 @@
 #include <zlib.h>
 
 #include "csvin.h"
+#include "fleetout.h"
 #include "traces2fleet.h"
 
 enum { EXIT_USAGE = 2, EXIT_FAIL = 1 };
@@ -453,7 +454,10 @@ static int convert(const t2f_opts *o, bool *writing, rp_error *err)
     char *path = input_path(o);
     t2f_trace t = {.slots = o->slots, .path = path};
     size_t n = 0;
-    int rc = read_trace(o, &t, err);
+    /* An output that cannot be written is refused before the trace is read. */
+    int rc = rp_outdir_check(o->out, err);
+    if (rc == 0)
+        rc = read_trace(o, &t, err);
     if (rc == 0) {
         *writing = true;
         rc = t2f_write_fleet(&t, o, &n, err);

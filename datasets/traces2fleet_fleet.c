@@ -12,6 +12,7 @@
 
 #include "catalog.h"
 #include "fleet.h"
+#include "fleetout.h"
 #include "generate.h"
 #include "profile_internal.h"
 #include "traces2fleet.h"
@@ -334,58 +335,19 @@ static int write_profiles(const out *w, const char *dir, rp_error *err)
     return close_out(fp, path, 0, err);
 }
 
-static void remove_tmpdir(const char *tmp)
-{
-    static const char *const files[] = {"fleet.json", "instances.csv", "profiles.csv"};
-    for (size_t i = 0; i < RP_ARRAY_LEN(files); i++) {
-        char *p = rp_xasprintf("%s/%s", tmp, files[i]);
-        unlink(p);
-        free(p);
-    }
-    rmdir(tmp);
-}
-
-/* outdir must not exist, or be an empty directory (removed here so that the
- * rename can take its place). */
-static int check_outdir(const char *dir, rp_error *err)
-{
-    struct stat st;
-    if (stat(dir, &st) < 0)
-        return 0;
-    if (!S_ISDIR(st.st_mode) || rmdir(dir) < 0)
-        return rp_error_set(err, RP_EUSAGE, dir, 0, 0, "output exists and is not an empty directory");
-    return 0;
-}
-
 /* Writes the fleet into a temporary sibling of dir and renames it into place. */
 static int write_outputs(const out *w, const char *dir, rp_error *err)
 {
-    int rc = check_outdir(dir, err);
+    char *tmp;
+    int rc = rp_outdir_stage(dir, &tmp, err);
     if (rc < 0)
         return rc;
-    char *tmp = rp_xasprintf("%s.tmp.XXXXXX", dir);
-    if (!mkdtemp(tmp)) {
-        rc = rp_error_set(err, RP_EIO, dir, 0, 0, "cannot create a directory next to it: %s",
-                          strerror(errno));
-    } else {
-        if ((rc = write_fleet(w, tmp, err)) == 0 && (rc = write_instances(w, tmp, err)) == 0)
-            rc = write_profiles(w, tmp, err);
-        if (rc == 0 && (chmod(tmp, 0755) < 0 || rename(tmp, dir) < 0))
-            rc = rp_error_set(err, RP_EIO, dir, 0, 0, "cannot create: %s", strerror(errno));
-        if (rc < 0)
-            remove_tmpdir(tmp);
-    }
-    free(tmp);
+    if ((rc = write_fleet(w, tmp, err)) == 0 && (rc = write_instances(w, tmp, err)) == 0)
+        rc = write_profiles(w, tmp, err);
+    if (rc == 0)
+        return rp_outdir_commit(tmp, dir, err);
+    rp_outdir_discard(tmp);
     return rc;
-}
-
-static char *strip_slashes(const char *d)
-{
-    char *s = rp_xstrdup(d);
-    size_t n = strlen(s);
-    while (n > 1 && s[n - 1] == '/')
-        s[--n] = '\0';
-    return s;
 }
 
 int t2f_write_fleet(const t2f_trace *t, const t2f_opts *o, size_t *n, rp_error *err)
@@ -399,11 +361,9 @@ int t2f_write_fleet(const t2f_trace *t, const t2f_opts *o, size_t *n, rp_error *
     int tm = rp_catalog_template(cat, "standard");
     out w = {.t = t, .o = o, .tmpl = cat->templates[tm < 0 ? 0 : tm].name};
     w.in = make_instances(t, o, &w.n);
-    char *dir = strip_slashes(o->out);
-    rc = write_outputs(&w, dir, err);
+    rc = write_outputs(&w, o->out, err);
     *n = w.n;
     free((void *)w.in);
-    free(dir);
     rp_catalog_free(cat);
     return rc;
 }

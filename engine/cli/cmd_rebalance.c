@@ -268,7 +268,7 @@ int cmd_rebalance(int argc, char **argv)
     if (rp_fleet_load(o.dir, &f, &err) < 0)
         return rp_cli_error(&err);
     /* Outputs that cannot be written are refused before the search. */
-    int pre = o.target_fleet ? rp_fleet_target_check(o.target_fleet, &err) : 0;
+    int pre = o.target_fleet ? rp_outdir_check(o.target_fleet, &err) : 0;
     if (pre < 0 || rp_cli_output_check(o.out) < 0) {
         if (pre < 0)
             rp_error_print(&err, stderr);

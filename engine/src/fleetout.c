@@ -18,8 +18,6 @@
 #include "profile.h"
 #include "timefmt.h"
 
-static const char *const out_files[] = {"fleet.json", "instances.csv", "profiles.csv"};
-
 static int io_error(rp_error *err, const char *path, const char *what)
 {
     return rp_error_set(err, RP_EIO, path, 0, 0, "%s: %s", what, strerror(errno));
@@ -209,36 +207,6 @@ static int write_instances(const rp_fleet *f, const rp_plan *p, const char *tmp,
 
 /* ---- the directory ---------------------------------------------------- */
 
-static int check_outdir(const char *dir, rp_error *err)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return errno == ENOENT ? 0 : io_error(err, dir, "cannot use as output directory");
-    struct dirent *e;
-    bool nonempty = false;
-    while ((e = readdir(d)))
-        nonempty |= strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
-    closedir(d);
-    return nonempty
-               ? rp_error_set(err, RP_EUSAGE, dir, 0, 0, "output directory exists and is not empty")
-               : 0;
-}
-
-static void remove_tmpdir(const char *tmp)
-{
-    for (size_t k = 0; k < RP_ARRAY_LEN(out_files); k++) {
-        char *p = rp_xasprintf("%s/%s", tmp, out_files[k]);
-        unlink(p);
-        free(p);
-    }
-    rmdir(tmp);
-}
-
-int rp_fleet_target_check(const char *dir, rp_error *err)
-{
-    return check_outdir(dir, err);
-}
-
 static char *strip_slashes(const char *dir)
 {
     char *base = rp_xstrdup(dir);
@@ -247,54 +215,122 @@ static char *strip_slashes(const char *dir)
     return base;
 }
 
-int rp_fleet_stage_target(const rp_fleet *f, const rp_plan *p, const char *dir, char **staged,
-                          rp_error *err)
+int rp_outdir_check(const char *dir, rp_error *err)
 {
-    *staged = NULL;
-    int rc = check_outdir(dir, err);
+    char *base = strip_slashes(dir);
+    int rc = 0;
+    struct stat st;
+    if (stat(base, &st) == 0) {
+        DIR *d = S_ISDIR(st.st_mode) ? opendir(base) : NULL;
+        if (!S_ISDIR(st.st_mode)) {
+            rc = rp_error_set(err, RP_EUSAGE, dir, 0, 0, "output exists and is not a directory");
+        } else if (!d) {
+            rc = rp_error_set(err, RP_EUSAGE, dir, 0, 0, "cannot use as output directory: %s",
+                              strerror(errno));
+        } else {
+            struct dirent *e;
+            bool nonempty = false;
+            while ((e = readdir(d)))
+                nonempty |= strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+            closedir(d);
+            if (nonempty)
+                rc = rp_error_set(err, RP_EUSAGE, dir, 0, 0,
+                                  "output directory exists and is not empty");
+        }
+    } else if (errno != ENOENT) {
+        rc = rp_error_set(err, RP_EUSAGE, dir, 0, 0, "cannot use as output directory: %s",
+                          strerror(errno));
+    }
+    /* The directory is made next to it and renamed into place. */
+    const char *slash = strrchr(base, '/');
+    char *parent = slash ? rp_xasprintf("%.*s", (int)(slash == base ? 1 : slash - base), base)
+                         : rp_xstrdup(".");
+    if (rc == 0 && access(parent, W_OK | X_OK) < 0)
+        rc = rp_error_set(err, RP_EUSAGE, dir, 0, 0, "cannot create a directory in %s: %s", parent,
+                          strerror(errno));
+    free(parent);
+    free(base);
+    return rc;
+}
+
+int rp_outdir_stage(const char *dir, char **tmp, rp_error *err)
+{
+    *tmp = NULL;
+    int rc = rp_outdir_check(dir, err);
     if (rc < 0)
         return rc;
     char *base = strip_slashes(dir);
-    char *tmp = rp_xasprintf("%s.tmp.XXXXXX", base);
-    if (!mkdtemp(tmp)) {
+    char *t = rp_xasprintf("%s.tmp.XXXXXX", base);
+    if (!mkdtemp(t)) {
         rc = io_error(err, base, "cannot create a directory next to it");
+        free(t);
     } else {
-        char *prof = rp_xasprintf("%s/profiles.csv", tmp);
-        if ((rc = write_fleet_json(f, p, tmp, err)) == 0 &&
-            (rc = write_instances(f, p, tmp, err)) == 0 &&
-            (rc = rp_profiles_write(f, prof, err)) == 0 && chmod(tmp, 0755) < 0)
-            rc = io_error(err, tmp, "cannot create");
-        free(prof);
-        if (rc < 0) {
-            remove_tmpdir(tmp);
-        } else {
-            *staged = tmp;
-            tmp = NULL;
-        }
+        *tmp = t;
     }
-    free(tmp);
     free(base);
+    return rc;
+}
+
+void rp_outdir_discard(char *tmp)
+{
+    if (!tmp)
+        return;
+    DIR *d = opendir(tmp);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)))
+            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+                char *p = rp_xasprintf("%s/%s", tmp, e->d_name);
+                unlink(p);
+                free(p);
+            }
+        closedir(d);
+    }
+    rmdir(tmp);
+    free(tmp);
+}
+
+int rp_outdir_commit(char *tmp, const char *dir, rp_error *err)
+{
+    char *base = strip_slashes(dir);
+    int rc = 0;
+    if (chmod(tmp, 0755) < 0 || rename(tmp, base) < 0) {
+        rc = io_error(err, base, "cannot create");
+        rp_outdir_discard(tmp);
+    } else {
+        free(tmp);
+    }
+    free(base);
+    return rc;
+}
+
+int rp_fleet_stage_target(const rp_fleet *f, const rp_plan *p, const char *dir, char **staged,
+                          rp_error *err)
+{
+    char *tmp;
+    int rc = rp_outdir_stage(dir, &tmp, err);
+    if (rc < 0)
+        return rc;
+    char *prof = rp_xasprintf("%s/profiles.csv", tmp);
+    if ((rc = write_fleet_json(f, p, tmp, err)) == 0 && (rc = write_instances(f, p, tmp, err)) == 0)
+        rc = rp_profiles_write(f, prof, err);
+    free(prof);
+    if (rc < 0) {
+        rp_outdir_discard(tmp);
+        tmp = NULL;
+    }
+    *staged = tmp;
     return rc;
 }
 
 int rp_fleet_commit_target(char *staged, const char *dir, rp_error *err)
 {
-    char *base = strip_slashes(dir);
-    int rc = 0;
-    if (rename(staged, base) < 0) {
-        rc = io_error(err, base, "cannot create");
-        remove_tmpdir(staged);
-    }
-    free(base);
-    free(staged);
-    return rc;
+    return rp_outdir_commit(staged, dir, err);
 }
 
 void rp_fleet_discard_target(char *staged)
 {
-    if (staged)
-        remove_tmpdir(staged);
-    free(staged);
+    rp_outdir_discard(staged);
 }
 
 int rp_fleet_write_target(const rp_fleet *f, const rp_plan *p, const char *dir, rp_error *err)

@@ -2,15 +2,13 @@
  * current placement (packing by sum of peaks), reef sizing, HA groups and
  * reef states, and the atomic fleet directory. See generate.h for what the
  * fleet looks like and gen_write.c for the files. */
-#include <dirent.h>
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "fleetout.h"
 #include "gen_internal.h"
 #include "log.h"
 
@@ -467,40 +465,6 @@ static void gen_states(rp__gen *g)
         g->reefs[b].state = RP_REEF_BROKEN;
 }
 
-/* ---- the directory ---- */
-
-static int check_outdir(const char *outdir, rp_error *err)
-{
-    DIR *d = opendir(outdir);
-    if (!d) {
-        if (errno == ENOENT)
-            return 0;
-        return rp_error_set(err, RP_EIO, outdir, 0, 0, "cannot use output directory: %s",
-                            strerror(errno));
-    }
-    struct dirent *e;
-    int nonempty = 0;
-    while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-            nonempty = 1;
-    closedir(d);
-    if (nonempty)
-        return rp_error_set(err, RP_EUSAGE, outdir, 0, 0,
-                            "output directory exists and is not empty");
-    return 0;
-}
-
-static void remove_tmpdir(const char *tmp)
-{
-    static const char *const names[] = {"fleet.json", "instances.csv", "profiles.csv", "load.csv"};
-    for (size_t k = 0; k < RP_ARRAY_LEN(names); k++) {
-        char *p = rp_xasprintf("%s/%s", tmp, names[k]);
-        unlink(p);
-        free(p);
-    }
-    rmdir(tmp);
-}
-
 static int validate(const rp_gen_opts *o, rp_error *err)
 {
     if (o->instances < 1 || o->instances > 1000000)
@@ -559,40 +523,23 @@ static int build(rp__gen *g, const char *tmp, rp_error *err)
     return rc < 0 ? rc : rp__gen_write_instances(g, tmp, err);
 }
 
-static char *strip_slashes(const char *outdir)
-{
-    char *d = rp_xstrdup(outdir);
-    size_t n = strlen(d);
-    while (n > 1 && d[n - 1] == '/')
-        d[--n] = '\0';
-    return d;
-}
-
 int rp_generate_with_catalog(const rp_gen_opts *o, const rp_catalog *cat, const char *catalog_ref,
                              const char *outdir, rp_error *err)
 {
     rp__gen g;
     int rc = validate(o, err);
+    char *tmp = NULL;
     if (rc < 0 || (rc = setup(&g, o, cat, catalog_ref, err)) < 0 ||
-        (rc = check_outdir(outdir, err)) < 0)
+        (rc = rp_outdir_stage(outdir, &tmp, err)) < 0)
         return rc;
-    char *dir = strip_slashes(outdir);
-    char *tmp = rp_xasprintf("%s.tmp.XXXXXX", dir);
-    if (!mkdtemp(tmp)) {
-        rc = rp_error_set(err, RP_EIO, dir, 0, 0, "cannot create a directory next to it: %s",
-                          strerror(errno));
-    } else {
-        rc = build(&g, tmp, err);
-        if (rc == 0 && (chmod(tmp, 0755) < 0 || rename(tmp, dir) < 0))
-            rc = rp_error_set(err, RP_EIO, dir, 0, 0, "cannot create: %s", strerror(errno));
-        if (rc < 0)
-            remove_tmpdir(tmp);
-    }
+    rc = build(&g, tmp, err);
+    if (rc == 0)
+        rc = rp_outdir_commit(tmp, outdir, err);
+    else
+        rp_outdir_discard(tmp);
     free(g.inst);
     free(g.reefs);
     free(g.slot_sum);
-    free(tmp);
-    free(dir);
     return rc;
 }
 

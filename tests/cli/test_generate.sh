@@ -55,6 +55,9 @@ expect_usage "-o DIR is required" --instances 5
 expect_usage "--instances N is required" -o "$tmp/x"
 expect_usage "unknown argument '--bogus'" --instances 5 --bogus 1 -o "$tmp/x"
 expect_usage "exists and is not empty" --instances 5 -o "$tmp/a"
+expect_usage "$tmp/a/fleet.json: error: output exists and is not a directory" --instances 5 -o "$tmp/a/fleet.json"
+expect_usage "$tmp/nodir/x: error: cannot create a directory in $tmp/nodir: No such file or directory" \
+  --instances 5 -o "$tmp/nodir/x"
 expect_usage "nosuch.json: error: cannot read" --instances 5 --catalog nosuch -o "$tmp/x"
 [ ! -e "$tmp/x" ] && ok || bad "a failed run created its output directory"
 

@@ -374,6 +374,11 @@ REEFPLAN_LOG=info "$bin" rebalance "$tiny" -o "$tmp/none.json" --target-fleet "$
 if [ "$rc" = 2 ] && [ "$(cat "$tmp/err")" = "$tmp/full: error: output directory exists and is not empty" ]; then
   ok "non-empty target directory refused before the search"
 else bad "non-empty target, before the search: exit $rc, $(cat "$tmp/err")"; fi
+REEFPLAN_LOG=info "$bin" rebalance "$tiny" -o "$tmp/none.json" --target-fleet "$tmp/nodir/t" 2>"$tmp/err"; rc=$?
+if [ "$rc" = 2 ] && [ ! -e "$tmp/none.json" ] &&
+   [ "$(cat "$tmp/err")" = "$tmp/nodir/t: error: cannot create a directory in $tmp/nodir: No such file or directory" ]; then
+  ok "target directory in a missing directory refused before the search"
+else bad "target in a missing directory: exit $rc, $(cat "$tmp/err")"; fi
 # The plan cannot be written (stdout is full) after the target fleet was
 # staged: exit 1, the one error line, and neither the target fleet nor its
 # temporary sibling is left.

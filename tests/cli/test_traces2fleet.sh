@@ -175,7 +175,11 @@ expect_usage "unknown argument '--bogus'" --trace planetlab --bogus 1
 expect_usage "--instances: '0' is not a whole number" --trace planetlab --in "$tmp/pl.csv" --instances 0 -o "$tmp/u"
 expect_usage "--seed needs a value" --trace planetlab --in "$tmp/pl.csv" --seed
 expect_usage "$tmp/nope.csv: error: cannot open" --trace planetlab --in "$tmp/nope.csv" -o "$tmp/u"
-expect_usage "output exists and is not an empty directory" --trace planetlab --in "$tmp/pl.csv" -o "$tmp/pl24"
+expect_usage "output directory exists and is not empty" --trace planetlab --in "$tmp/pl.csv" -o "$tmp/pl24"
+expect_usage "output exists and is not a directory" --trace planetlab --in "$tmp/pl.csv" -o "$tmp/pl.csv"
+# Refused before the trace is read: the missing trace is not reached.
+expect_usage "$tmp/nodir/u: error: cannot create a directory in $tmp/nodir: No such file or directory" \
+  --trace planetlab --in "$tmp/nope.csv" -o "$tmp/nodir/u"
 [ ! -e "$tmp/u" ] && ok || bad "output written on a usage error"
 "$t2f" --help | grep -q '^usage: traces2fleet' && ok || bad "--help"
 
