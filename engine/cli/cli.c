@@ -48,19 +48,15 @@ int rp_cli_output_check(const char *path)
 {
     if (!path || !strcmp(path, "-"))
         return 0;
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "reefplan: cannot write %s: %s\n", path, strerror(EISDIR));
+    if (!path[0]) {
+        fprintf(stderr, "reefplan: the output file name is empty\n");
         return -1;
     }
-    const char *slash = strrchr(path, '/');
-    char *dir = slash ? rp_xasprintf("%.*s", (int)(slash == path ? 1 : slash - path), path)
-                      : rp_xstrdup(".");
-    int rc = access(dir, W_OK | X_OK);
-    if (rc < 0)
+    if (rp_out_check(path) < 0) {
         fprintf(stderr, "reefplan: cannot write %s: %s\n", path, strerror(errno));
-    free(dir);
-    return rc < 0 ? -1 : 0;
+        return -1;
+    }
+    return 0;
 }
 
 static bool status_shown;

@@ -143,41 +143,147 @@ long rp_str_index(char *const *sorted, size_t n, const char *name)
     return hit ? (long)(hit - sorted) : -1;
 }
 
-int rp_write_file_atomic(const char *path, const char *data, size_t len)
+/* The file a path names, through its symbolic links (at most 40), which
+ * need not exist yet: a link to a missing file names that file. */
+static char *follow_links(const char *path)
 {
-    char *tmp = rp_xasprintf("%s.tmp.XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        free(tmp);
+    char *p = rp_xstrdup(path);
+    for (int hops = 0; hops < 40; hops++) {
+        struct stat st;
+        if (lstat(p, &st) < 0 || !S_ISLNK(st.st_mode))
+            return p;
+        char *buf = rp_xmalloc((size_t)st.st_size + 2);
+        ssize_t n = readlink(p, buf, (size_t)st.st_size + 1);
+        if (n < 0 || n > st.st_size) { /* changed meanwhile: take it as it is */
+            free(buf);
+            return p;
+        }
+        buf[n] = '\0';
+        const char *slash = strrchr(p, '/');
+        char *next = buf[0] == '/' || !slash ? rp_xstrdup(buf)
+                                             : rp_xasprintf("%.*s/%s", (int)(slash - p), p, buf);
+        free(buf);
+        free(p);
+        p = next;
+    }
+    free(p);
+    errno = ELOOP;
+    return NULL;
+}
+
+int rp_out_check(const char *path)
+{
+    struct stat st;
+    if (!path[0]) {
+        errno = ENOENT;
         return -1;
     }
+    if (stat(path, &st) == 0) {
+        if (S_ISDIR(st.st_mode)) {
+            errno = EISDIR;
+            return -1;
+        }
+        if (!S_ISREG(st.st_mode))
+            return access(path, W_OK);
+    }
+    char *dest = follow_links(path);
+    if (!dest)
+        return -1;
+    const char *slash = strrchr(dest, '/');
+    char *dir = slash ? rp_xasprintf("%.*s", (int)(slash == dest ? 1 : slash - dest), dest)
+                      : rp_xstrdup(".");
+    int rc = access(dir, W_OK | X_OK);
+    int e = errno;
+    free(dir);
+    free(dest);
+    errno = e;
+    return rc;
+}
+
+int rp_out_open(const char *path, rp_out *o)
+{
+    *o = (rp_out){.fd = -1};
+    struct stat st;
+    if (!path[0]) {
+        errno = ENOENT;
+        return -1;
+    }
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        errno = EISDIR;
+        return -1;
+    }
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        /* A device or a FIFO: renaming over it would replace it. */
+        o->fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+        if (o->fd < 0)
+            return -1;
+        o->name = rp_xstrdup(path);
+        return 0;
+    }
+    char *dest = follow_links(path);
+    if (!dest)
+        return -1;
+    char *tmp = rp_xasprintf("%s.tmp.XXXXXX", dest);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        int e = errno;
+        free(tmp);
+        free(dest);
+        errno = e;
+        return -1;
+    }
+    *o = (rp_out){.fd = fd, .name = tmp, .dest = dest};
+    return 0;
+}
+
+int rp_out_commit(rp_out *o)
+{
+    int rc = 0;
+    if (o->dest && (fchmod(o->fd, 0644) < 0 || fsync(o->fd) < 0))
+        rc = -1;
+    if (close(o->fd) < 0 && rc == 0)
+        rc = -1;
+    o->fd = -1;
+    if (rc == 0 && o->dest && rename(o->name, o->dest) < 0)
+        rc = -1;
+    int e = errno;
+    if (rc < 0 && o->dest)
+        unlink(o->name);
+    free(o->name);
+    free(o->dest);
+    *o = (rp_out){.fd = -1};
+    errno = e;
+    return rc;
+}
+
+void rp_out_abort(rp_out *o)
+{
+    int e = errno;
+    if (o->fd >= 0)
+        close(o->fd);
+    if (o->dest)
+        unlink(o->name);
+    free(o->name);
+    free(o->dest);
+    *o = (rp_out){.fd = -1};
+    errno = e;
+}
+
+int rp_write_file_atomic(const char *path, const char *data, size_t len)
+{
+    rp_out o;
+    if (rp_out_open(path, &o) < 0)
+        return -1;
     size_t off = 0;
     while (off < len) {
-        ssize_t w = write(fd, data + off, len - off);
+        ssize_t w = write(o.fd, data + off, len - off);
         if (w < 0) {
             if (errno == EINTR)
                 continue;
-            goto fail;
+            rp_out_abort(&o);
+            return -1;
         }
         off += (size_t)w;
     }
-    if (fchmod(fd, 0644) < 0 || fsync(fd) < 0)
-        goto fail;
-    if (close(fd) < 0) {
-        fd = -1;
-        goto fail;
-    }
-    fd = -1;
-    if (rename(tmp, path) < 0)
-        goto fail;
-    free(tmp);
-    return 0;
-fail:;
-    int e = errno;
-    if (fd >= 0)
-        close(fd);
-    unlink(tmp);
-    free(tmp);
-    errno = e;
-    return -1;
+    return rp_out_commit(&o);
 }

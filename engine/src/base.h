@@ -52,8 +52,30 @@ int rp_parse_long(const char *s, long lo, long hi, long *out);
 /* Index of name in a sorted array of strings (bsearch), or -1. */
 long rp_str_index(char *const *sorted, size_t n, const char *name);
 
-/* Writes data to path atomically: a temporary file in the same directory,
- * fsync, rename. Returns 0 or -1 with errno set. */
+/* An output file written whole or not at all. A regular file or a new
+ * name is written into a temporary file next to it, which rp_out_commit
+ * syncs and renames over it; through a symbolic link, the file the link
+ * names is replaced and the link stays. An existing file that is not
+ * regular (a device such as /dev/null, a FIFO) is written in place, since
+ * a rename would replace the device itself. rp_out_open: 0, fd open for
+ * writing and name the file being written (by name for writers that open
+ * it again), or -1 with errno set (an empty path: ENOENT; a directory:
+ * EISDIR). rp_out_commit: 0, or -1 with errno set and nothing left
+ * behind. rp_out_abort: drops what was written. Both release o. */
+typedef struct rp_out {
+    int fd;
+    char *name; /* the temporary file, or the path itself when written in place */
+    char *dest; /* the file name renames over; NULL when written in place */
+} rp_out;
+int rp_out_open(const char *path, rp_out *o);
+/* Before a long run: could rp_out_open and rp_out_commit write path (the
+ * directory of the file it names exists and is writable; a device or FIFO
+ * is writable)? 0, or -1 with errno set. */
+int rp_out_check(const char *path);
+int rp_out_commit(rp_out *o);
+void rp_out_abort(rp_out *o);
+
+/* Writes data to path through rp_out. Returns 0 or -1 with errno set. */
 int rp_write_file_atomic(const char *path, const char *data, size_t len);
 
 /* A control character (below U+0020, or U+007F): refused in names and

@@ -328,20 +328,19 @@ int rp_mip_export_lp(const rp_fleet *f, int move_budget, const char *path, rp_er
     rp_mip_opts o;
     rp_mip_opts_default(&o);
     o.move_budget = move_budget;
-    char *tmp = rp_xasprintf("%s.tmp%ld", path, (long)getpid());
+    rp_out w;
+    if (rp_out_open(path, &w) < 0)
+        return rp_error_set(err, RP_EIO, path, 0, 0, "cannot write: %s", strerror(errno));
     rp_mip_result out = {0};
-    mip_job j = {.f = f, .o = &o, .lp_path = tmp, .out = &out, .err = err};
+    mip_job j = {.f = f, .o = &o, .lp_path = w.name, .out = &out, .err = err};
     int rc = run_job(&j, build_body);
-    int fd = rc == 0 ? open(tmp, O_RDONLY) : -1;
-    if (fd >= 0) { /* whole or not at all: on disk before the rename */
-        if (fsync(fd) != 0)
-            rc = rp_error_set(err, RP_EIO, path, 0, 0, "cannot write: %s", strerror(errno));
-        close(fd);
-    }
-    if (rc == 0 && rename(tmp, path) != 0)
+    if (rc < 0) {
+        /* The error names the file GLPK wrote: the user's, not the temporary one. */
+        if (err && !strcmp(err->file, w.name))
+            snprintf(err->file, sizeof err->file, "%s", path);
+        rp_out_abort(&w);
+    } else if (rp_out_commit(&w) < 0) { /* whole or not at all: synced, then renamed */
         rc = rp_error_set(err, RP_EIO, path, 0, 0, "cannot write: %s", strerror(errno));
-    if (rc < 0)
-        unlink(tmp);
-    free(tmp);
+    }
     return rc;
 }

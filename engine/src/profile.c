@@ -393,18 +393,21 @@ static int write_error(const char *path, rp_error *err)
     return rp_error_set(err, RP_EIO, path, 0, 0, "cannot write: %s", strerror(errno));
 }
 
-/* Writes the rows into an open temporary file and closes it. */
-static bool write_tmp(const rp_fleet *f, int fd)
+/* Writes the rows into the open output (a duplicate of its descriptor, so
+ * that rp_out_commit can still sync it). */
+static bool write_out(const rp_fleet *f, int fd)
 {
-    FILE *out = fdopen(fd, "w");
+    int dup_fd = dup(fd);
+    FILE *out = dup_fd < 0 ? NULL : fdopen(dup_fd, "w");
     if (!out) {
-        close(fd);
+        if (dup_fd >= 0)
+            close(dup_fd);
         return false;
     }
     char *buf = rp_xmalloc(1 << 16);
     setvbuf(out, buf, _IOFBF, 1 << 16);
     write_rows(f, out);
-    bool ok = fflush(out) == 0 && !ferror(out) && fchmod(fd, 0644) == 0 && fsync(fd) == 0;
+    bool ok = fflush(out) == 0 && !ferror(out);
     ok = fclose(out) == 0 && ok;
     free(buf);
     return ok;
@@ -416,14 +419,12 @@ int rp_profiles_write(const rp_fleet *f, const char *path, rp_error *err)
         write_rows(f, stdout);
         return fflush(stdout) == 0 && !ferror(stdout) ? 0 : write_error("<stdout>", err);
     }
-    char *tmp = rp_xasprintf("%s.tmp.XXXXXX", path);
-    int fd = mkstemp(tmp);
-    int rc = 0;
-    if (fd < 0 || !write_tmp(f, fd) || rename(tmp, path) < 0) {
-        rc = write_error(path, err);
-        if (fd >= 0)
-            unlink(tmp);
+    rp_out o;
+    if (rp_out_open(path, &o) < 0)
+        return write_error(path, err);
+    if (!write_out(f, o.fd)) {
+        rp_out_abort(&o);
+        return write_error(path, err);
     }
-    free(tmp);
-    return rc;
+    return rp_out_commit(&o) < 0 ? write_error(path, err) : 0;
 }

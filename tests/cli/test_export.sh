@@ -81,5 +81,12 @@ done
 "$bin" export "$tiny" --lp "$tmp/nodir/x.lp" >/dev/null 2>"$tmp/err"; rc=$?
 [ $rc -eq 2 ] && [ "$(cat "$tmp/err")" = "reefplan: cannot write $tmp/nodir/x.lp: No such file or directory" ] &&
   ok "unwritable LP path: exit 2" || bad "unwritable path: rc $rc, $(cat "$tmp/err")"
+# Through a symbolic link, the file it names gets the LP; the link stays
+# and no temporary file is left.
+mkdir "$tmp/l" && ln -s real.lp "$tmp/l/link.lp"
+"$bin" export "$tiny" --lp "$tmp/l/link.lp" 2>/dev/null; rc=$?
+[ $rc -eq 0 ] && [ -L "$tmp/l/link.lp" ] && cmp -s "$tmp/l/real.lp" "$tmp/default.lp" &&
+  [ "$(ls "$tmp/l")" = "$(printf 'link.lp\nreal.lp')" ] && ok "--lp through a symbolic link" ||
+  bad "--lp through a link: rc $rc, $(ls -l "$tmp/l" | tr '\n' ';')"
 
 exit $fail

@@ -390,6 +390,32 @@ if [ -w /dev/full ]; then
     ok "plan not written: no target fleet left, no summary printed"
   else bad "plan not written: exit $rc, $left left, $(cat "$tmp/err")"; fi
 else bad "/dev/full is not writable here"; fi
+# -o through a symbolic link replaces the file it names and keeps the link;
+# -o on a FIFO (as on a device such as /dev/null) writes into it rather
+# than renaming a file over it; an empty name is refused before the search.
+mkdir "$tmp/o"; echo old >"$tmp/o/real.json"; ln -s real.json "$tmp/o/link.json"
+"$bin" rebalance "$tiny" --time-limit 1 -o "$tmp/o/link.json" 2>/dev/null; rc=$?
+if [ "$rc" = 0 ] && [ -L "$tmp/o/link.json" ] && jq -e '.kind == "rebalance"' "$tmp/o/real.json" >/dev/null &&
+   [ "$(ls "$tmp/o")" = "$(printf 'link.json\nreal.json')" ]; then
+  ok "-o through a symbolic link: the link kept, the file it names replaced"
+else bad "-o through a link: exit $rc, $(ls -l "$tmp/o" | tr '\n' ';')"; fi
+ln -s missing.json "$tmp/o/dangling.json"
+"$bin" rebalance "$tiny" --time-limit 1 -o "$tmp/o/dangling.json" 2>/dev/null; rc=$?
+if [ "$rc" = 0 ] && [ -L "$tmp/o/dangling.json" ] && jq -e .kind "$tmp/o/missing.json" >/dev/null; then
+  ok "-o through a dangling link creates the file it names"
+else bad "-o through a dangling link: exit $rc, $(ls -l "$tmp/o" | tr '\n' ';')"; fi
+mkfifo "$tmp/o/fifo"
+timeout 30 cat "$tmp/o/fifo" >"$tmp/o/fifo.out" &
+reader=$!
+"$bin" rebalance "$tiny" --time-limit 1 -o "$tmp/o/fifo" 2>/dev/null; rc=$?
+wait "$reader"
+if [ "$rc" = 0 ] && [ -p "$tmp/o/fifo" ] && jq -e '.kind == "rebalance"' "$tmp/o/fifo.out" >/dev/null; then
+  ok "-o on a FIFO writes into it, and it stays a FIFO"
+else bad "-o on a FIFO: exit $rc, $(ls -l "$tmp/o" | tr '\n' ';')"; fi
+"$bin" rebalance "$tiny" -o "" 2>"$tmp/err"; rc=$?
+if [ "$rc" = 2 ] && [ "$(cat "$tmp/err")" = "reefplan: the output file name is empty" ]; then
+  ok "-o '' refused before the search"
+else bad "-o '': exit $rc, $(cat "$tmp/err")"; fi
 # --lns-steps: a whole number from -2; anything else is a usage error, no plan.
 for v in 1.5 -3 x; do
   "$bin" rebalance "$tiny" --lns-steps "$v" -o "$tmp/lns.json" 2>"$tmp/err"; rc=$?
