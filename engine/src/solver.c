@@ -732,9 +732,34 @@ static double true_reef_cost(const rp_solver *s, int r)
     return rp_use_cost(&x->use, s->f, x->tmpl, x->pool, x->nodes);
 }
 
+/* Fleet reefs that the target keeps only because an unplaced instance is
+ * still in them (a broken reef whose instance fits nowhere): such a reef
+ * cannot be deleted, and it costs its fixed cost, pool and nodes as the
+ * fleet has them (SPEC section 4: a reef is open unless the plan deletes
+ * it). kept[r] for the fleet's reefs; returns their cost. */
+static double kept_by_unplaced(const rp_solver *s, bool *kept)
+{
+    const rp_fleet *f = s->f;
+    const rp_catalog *c = f->cat;
+    double cost = 0;
+    memset(kept, 0, (f->nreefs + 1) * sizeof *kept);
+    for (size_t i = 0; i < f->ninst; i++) {
+        int r = f->inst[i].reef;
+        if (s->at[i] >= 0 || r < 0 || kept[r] || s->r[r].use.n > 0)
+            continue;
+        kept[r] = true;
+        const rp_template *t = &c->templates[f->reefs[r].template_idx];
+        cost += t->fixed_cost + c->pools[f->reefs[r].pool].price +
+                f->reefs[r].nodes * c->vms[t->node_vm].price;
+    }
+    return cost;
+}
+
 double rp_solver_objective(const rp_solver *s)
 {
-    double total = 0;
+    bool *kept = rp_xmalloc((s->f->nreefs + 1) * sizeof *kept);
+    double total = kept_by_unplaced(s, kept);
+    free(kept);
     for (int r = 0; r < s->nr; r++)
         total += true_reef_cost(s, r);
     for (size_t i = 0; i < s->f->ninst; i++)
@@ -793,7 +818,7 @@ char *rp_solver_infeasible(const rp_solver *s)
     return NULL;
 }
 
-static void plan_reefs(const rp_solver *s, rp_plan *p, int *plan_index)
+static void plan_reefs(const rp_solver *s, rp_plan *p, int *plan_index, const bool *kept)
 {
     const rp_fleet *f = s->f;
     p->reefs = rp_xcalloc((size_t)s->nr, sizeof(rp_plan_reef));
@@ -809,7 +834,7 @@ static void plan_reefs(const rp_solver *s, rp_plan *p, int *plan_index)
         pr->fleet_reef = x->fleet_reef;
         pr->instances = x->use.n;
         pr->created = x->fleet_reef < 0;
-        pr->deleted = x->use.n == 0;
+        pr->deleted = x->use.n == 0 && !(x->fleet_reef >= 0 && kept[x->fleet_reef]);
         if (x->fleet_reef >= 0) {
             pr->name = rp_xstrdup(f->reefs[x->fleet_reef].name);
             pr->pool = f->reefs[x->fleet_reef].pool;
@@ -847,7 +872,9 @@ void rp_solver_to_plan(const rp_solver *s, rp_plan *p)
 {
     const rp_fleet *f = s->f;
     int *idx = rp_xmalloc((size_t)(s->nr + 1) * sizeof(int));
-    plan_reefs(s, p, idx);
+    bool *kept = rp_xmalloc((f->nreefs + 1) * sizeof *kept);
+    double kept_cost = kept_by_unplaced(s, kept);
+    plan_reefs(s, p, idx, kept);
     p->place = rp_xcalloc(f->ninst + 1, sizeof(rp_placement));
     rp_plan_summary *sum = &p->sum;
     sum->cost_before = rp_fleet_current_cost(f);
@@ -874,14 +901,16 @@ void rp_solver_to_plan(const rp_solver *s, rp_plan *p)
             for (int t = 0; t < RP_NTIERS; t++)
                 sum->tier_changes += s->tier[i][t] != s->orig_tier[i][t];
     }
+    sum->cost_after = kept_cost;
     for (int r = 0; r < s->nr; r++) {
         double c = true_reef_cost(s, r);
         sum->cost_after += c;
         if (s->r[r].fleet_reef < 0 && s->r[r].use.n > 0)
             sum->reefs_opened++;
-        if (s->r[r].fleet_reef >= 0 && s->r[r].use.n == 0)
+        if (s->r[r].fleet_reef >= 0 && s->r[r].use.n == 0 && !kept[s->r[r].fleet_reef])
             sum->reefs_deleted++;
     }
+    free(kept);
     sum->objective = rp_solver_objective(s);
     sum->lower_bound = s->lb;
     sum->unplaced = (int)p->nunplaced;

@@ -293,7 +293,11 @@ static void check_regions(rp__vctx *c)
         int open = 0, created = 0;
         for (size_t r = 0; r < c->p->nreefs; r++) {
             const rp_plan_reef *pr = &c->p->reefs[r];
-            if (pr->region != (int)g || pr->deleted)
+            /* A broken reef is down, and a reef that replaces it may be
+             * opened whatever max_reefs says: it counts only once deleted
+             * (it stays while an instance no reef can take is still in it). */
+            if (pr->region != (int)g || pr->deleted ||
+                (pr->fleet_reef >= 0 && c->f->reefs[pr->fleet_reef].state == RP_REEF_BROKEN))
                 continue;
             open++;
             created += pr->created;

@@ -610,6 +610,22 @@ for c in "big-ded:instance i-3 keeps a dedicated db that no size holds (it is pi
     ok "$name: no feasible plan, exit 1, nothing written"
   else bad "$name: exit $rc, $(cat "$tmp/$name.err")"; fi
 done
+# An instance of a broken reef that no reef can take even alone (i-4 at
+# 100 vCores) stays unplaced in it: the plan keeps that reef (no
+# delete_reef; its sizes count in cost_after), and a reef that replaces it
+# may be opened although the broken one still exists (max_reefs 2).
+edit brk
+jq '.settings.max_instances_per_reef = 3 | .regions[0].max_reefs = 2 |
+    .reefs[1].state = "broken"' "$root/tests/fixtures/tiny/fleet.json" >"$tmp/brk/fleet.json"
+sed -i '/^i-4,db_compute/s/,[0-9.][0-9.]*/,100/g' "$tmp/brk/profiles.csv"
+"$bin" rebalance "$tmp/brk" --time-limit 2 -o "$tmp/brk.json" 2>/dev/null; rc=$?
+if [ "$rc" = 0 ] && "$bin" verify "$tmp/brk" "$tmp/brk.json" >/dev/null 2>&1 &&
+   [ "$(jq -c '[.unplaced[].instance_id]' "$tmp/brk.json")" = '["i-4"]' ] &&
+   [ "$(jq '[.reefs[] | select(.name == "wus2-02" and .deleted != true)] | length' "$tmp/brk.json")" = 1 ] &&
+   [ "$(jq '[.actions[] | select(.type == "delete_reef")] | length' "$tmp/brk.json")" = 0 ] &&
+   [ "$(jq '[.actions[] | select(.type == "create_reef")] | length' "$tmp/brk.json")" = 1 ]; then
+  ok "a broken reef that keeps an unplaced instance is not deleted, and the plan is valid"
+else bad "broken reef with an unplaced instance: exit $rc, $(jq -c '[.reefs, .actions, .unplaced]' "$tmp/brk.json" 2>&1 | head -c 600)"; fi
 # check reports a database above its pool's per-database maximum by its
 # peak (5 vCores in GP_Gen5_4, whose per_db_max is 4), not by a count.
 edit perdb; sed -i '2s/,0.1,/,5,/' "$tmp/perdb/profiles.csv"
