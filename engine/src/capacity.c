@@ -497,7 +497,7 @@ static int fixed_breaks(const rp_fleet *f, int template_idx, const double peak[R
 /* Shared node count per rule 4, or -1 with v filled (rule 5) when it and
  * the dedicated node pools exceed max_nodes. */
 static long node_count(const rp_fleet *f, int template_idx, const double peak[RP_NMETRICS],
-                       int npods, int ded_nodes, rp_violation *v)
+                       int npods, long ded_nodes, rp_violation *v)
 {
     const rp_template *t = &f->cat->templates[template_idx];
     const rp_vm_sku *vm = &f->cat->vms[t->node_vm];
@@ -523,7 +523,7 @@ static long node_count(const rp_fleet *f, int template_idx, const double peak[RP
 }
 
 static int size_core(const rp_fleet *f, int template_idx, const double peak[RP_NMETRICS],
-                     const int n_shared[RP_NTIERS], int n, int ded_nodes, const int *over_per_db,
+                     const int n_shared[RP_NTIERS], int n, long ded_nodes, const int *over_per_db,
                      double extra_db_peak, int *pool, int *nodes, rp_violation *v)
 {
     const rp_catalog *c = f->cat;
@@ -554,7 +554,7 @@ static int size_core(const rp_fleet *f, int template_idx, const double peak[RP_N
 }
 
 int rp_size_for(const rp_fleet *f, int template_idx, const double peak[RP_NMETRICS],
-                const int n_shared[RP_NTIERS], int n, int ded_nodes, const int *over_per_db,
+                const int n_shared[RP_NTIERS], int n, long ded_nodes, const int *over_per_db,
                 double extra_db_peak, int *pool, int *nodes, rp_violation *v)
 {
     return size_core(f, template_idx, peak, n_shared, n, ded_nodes, over_per_db, extra_db_peak,
@@ -580,7 +580,7 @@ int rp_use_size_with(const rp_reef_use *u, const rp_fleet *f, int template_idx, 
     rp_use_peak_with(u, f, i, tier, sign, peak);
     for (int k = 0; k < RP_NTIERS; k++)
         n_shared[k] = u->n_shared[k] + (tier[k] == RP_SHARED ? sign : 0);
-    int ded_nodes =
+    long ded_nodes =
         u->ded_nodes + (d && tier[RP_TIER_COMPUTE] == RP_DEDICATED ? sign * d->nodes : 0);
     bool db_shared = tier[RP_TIER_DB] == RP_SHARED;
     double dbp = rp_fleet_peak(f, i, RP_M_DB_COMPUTE);

@@ -97,7 +97,7 @@ typedef struct rp_reef_use {
     double share_gb_peaks;     /* Σ peak share_gb over shared storage (cost basis) */
     int n;                     /* instances in the reef */
     int n_shared[RP_NTIERS];   /* instances with that tier shared */
-    int ded_nodes;             /* Σ nodes of dedicated node pools */
+    long ded_nodes;            /* Σ nodes of dedicated node pools */
     double ded_cost;           /* Σ prices of dedicated tiers */
     int *over_per_db;          /* [npools]: shared dbs whose peak exceeds pool k's per_db_max */
 } rp_reef_use;
@@ -150,7 +150,7 @@ void rp_use_peak_with(const rp_reef_use *u, const rp_fleet *f, size_t i,
  * pool breaks. Node count: max(min_nodes, cpu, memory, pods); rule 5 with
  * ded_nodes. Per-metric violations carry slot -1 (peaks only). */
 int rp_size_for(const rp_fleet *f, int template_idx, const double peak[RP_NMETRICS],
-                const int n_shared[RP_NTIERS], int n, int ded_nodes, const int *over_per_db,
+                const int n_shared[RP_NTIERS], int n, long ded_nodes, const int *over_per_db,
                 double extra_db_peak, int *pool, int *nodes, rp_violation *v);
 
 /* rp_use_size for u with instance i added (sign +1) or removed (sign -1),

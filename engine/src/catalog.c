@@ -122,6 +122,12 @@ static int parse_dedicated_storage(ctx *c, const char *p, const json_t *o, rp_st
         (rc = get_pos(c, p, o, "max_gb", &s->max_gb)) < 0 ||
         (rc = get_pos(c, p, o, "price_per_gb", &s->price_per_gb)) < 0)
         return rc;
+    if (s->max_gb > RP_MAX_SHARE_GB) {
+        char q[PATH_MAX_LEN], raw[72];
+        rp_jdoc_path_key(q, sizeof q, p, "max_gb");
+        return rp_jdoc_error(c->doc, q, c->err, RP_EINVALID, "must be at most %d, got %s",
+                             RP_MAX_SHARE_GB, rp_jdoc_raw(c->doc, q, raw));
+    }
     s->max_iops = s->iops_base + s->iops_per_gb * s->max_gb;
     if (json_object_get(o, "max_iops") && (rc = get_pos(c, p, o, "max_iops", &s->max_iops)) < 0)
         return rc;
@@ -202,8 +208,9 @@ static int parse_template(ctx *c, const char *p, const json_t *o, void *elem)
         (rc = get_nonneg(c, p, o, "fixed_cost", &t->fixed_cost)) < 0 ||
         (rc = template_ref(c, p, o, "node_sku", rp_catalog_vm, "node VM SKU", -1, &t->node_vm)) <
             0 ||
-        (rc = rp_jdoc_int(c->doc, p, o, "min_nodes", 0, INT_MAX, &lo, c->err)) < 0 ||
-        (rc = rp_jdoc_int(c->doc, p, o, "max_nodes", lo > 1 ? lo : 1, INT_MAX, &hi, c->err)) < 0 ||
+        (rc = rp_jdoc_int(c->doc, p, o, "min_nodes", 0, RP_MAX_NODES, &lo, c->err)) < 0 ||
+        (rc = rp_jdoc_int(c->doc, p, o, "max_nodes", lo > 1 ? lo : 1, RP_MAX_NODES, &hi, c->err)) <
+            0 ||
         (rc = rp_jdoc_int(c->doc, p, o, "max_pods_per_node", 1, INT_MAX, &pods, c->err)) < 0 ||
         (rc = template_ref(c, p, o, "storage_sku", rp_catalog_storage, "storage SKU", 0,
                            &t->storage)) < 0 ||

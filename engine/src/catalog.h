@@ -8,6 +8,11 @@
 
 #include "error.h"
 
+/* The largest node count and premium share a catalog may allow: a plan
+ * names sizes up to these, and the plan reader holds them too. */
+#define RP_MAX_NODES 1000000
+#define RP_MAX_SHARE_GB 100000000
+
 typedef struct rp_template {
     char *name;
     double fixed_cost;

@@ -168,7 +168,7 @@ static void try_combo(const rp_placer *p, const rp_fleet *q, const rp_place_req 
     int nsh[RP_NTIERS];
     for (int k = 0; k < RP_NTIERS; k++)
         nsh[k] = u->n_shared[k] + (tier[k] == RP_SHARED);
-    int ded_nodes = u->ded_nodes + (tier[RP_TIER_COMPUTE] == RP_DEDICATED ? d.nodes : 0);
+    long ded_nodes = u->ded_nodes + (tier[RP_TIER_COMPUTE] == RP_DEDICATED ? d.nodes : 0);
     double extra = tier[RP_TIER_DB] == RP_SHARED ? req->peak[RP_M_DB_COMPUTE] : 0.0;
     int pool, nodes;
     rp_violation v;

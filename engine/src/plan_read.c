@@ -284,7 +284,7 @@ static int read_reef(rd *r, json_t *o, const char *jp, bool *seen)
     bool created, deleted;
     rc = read_reef_identity(r, o, jp, pr);
     rc = rc ? rc : get_name(r, o, jp, "pool_sku", "pool SKU", find_pool, &pr->pool);
-    rc = rc ? rc : get_int(r, o, jp, "nodes", 0, 1000000, &pr->nodes);
+    rc = rc ? rc : get_int(r, o, jp, "nodes", 0, RP_MAX_NODES, &pr->nodes);
     rc = rc ? rc : get_bool_opt(r, o, jp, "created", &created);
     rc = rc ? rc : get_bool_opt(r, o, jp, "deleted", &deleted);
     rc = rc ? rc : read_peak_util(r, o, jp, pr);
@@ -357,9 +357,9 @@ static int read_tiers(rd *r, json_t *o, const char *jp, uint8_t tier[RP_NTIERS],
         if (t == RP_TIER_DB)
             rc = get_name(r, o, jp, "db_sku", "single-database SKU", find_db, &d->db_sku);
         else if (t == RP_TIER_COMPUTE)
-            rc = get_int(r, o, jp, "compute_nodes", 0, 1000000, &d->nodes);
+            rc = get_int(r, o, jp, "compute_nodes", 0, RP_MAX_NODES, &d->nodes);
         else
-            rc = get_int(r, o, jp, "storage_gb", 0, 100000000, &d->share_gb);
+            rc = get_int(r, o, jp, "storage_gb", 0, RP_MAX_SHARE_GB, &d->share_gb);
         if (rc)
             return rc;
     }
@@ -454,7 +454,7 @@ static int read_create(rd *r, json_t *o, const char *jp, rp_action *a)
     rc = rc ? rc : get_name(r, o, jp, "region", "region", find_region, &region);
     rc = rc ? rc : get_name(r, o, jp, "template", "template", find_template, &tmpl);
     rc = rc ? rc : get_name(r, o, jp, "pool_sku", "pool SKU", find_pool, &a->pool);
-    rc = rc ? rc : get_int(r, o, jp, "nodes", 0, 1000000, &a->nodes);
+    rc = rc ? rc : get_int(r, o, jp, "nodes", 0, RP_MAX_NODES, &a->nodes);
     if (rc)
         return rc;
     const rp_plan_reef *pr = &r->p->reefs[a->reef];
@@ -498,8 +498,8 @@ static int read_set_tier(rd *r, json_t *o, const char *jp, rp_action *a)
     if (a->resource == RP_TIER_DB)
         return get_name(r, o, jp, "size", "single-database SKU", find_db, &a->ded.db_sku);
     if (a->resource == RP_TIER_COMPUTE)
-        return get_int(r, o, jp, "size", 0, 1000000, &a->ded.nodes);
-    return get_int(r, o, jp, "size", 0, 100000000, &a->ded.share_gb);
+        return get_int(r, o, jp, "size", 0, RP_MAX_NODES, &a->ded.nodes);
+    return get_int(r, o, jp, "size", 0, RP_MAX_SHARE_GB, &a->ded.share_gb);
 }
 
 static int read_action_body(rd *r, json_t *o, const char *jp, rp_action *a)
@@ -514,8 +514,8 @@ static int read_action_body(rd *r, json_t *o, const char *jp, rp_action *a)
         return rc ? rc : get_name(r, o, jp, "to", "pool SKU", find_pool, &a->to);
     case RP_ACT_SCALE_NODES:
         rc = get_name(r, o, jp, "reef", "reef", find_reef, &a->reef);
-        rc = rc ? rc : get_int(r, o, jp, "from", 0, 1000000, &a->from);
-        return rc ? rc : get_int(r, o, jp, "to", 0, 1000000, &a->to);
+        rc = rc ? rc : get_int(r, o, jp, "from", 0, RP_MAX_NODES, &a->from);
+        return rc ? rc : get_int(r, o, jp, "to", 0, RP_MAX_NODES, &a->to);
     case RP_ACT_SET_TIER:
         return read_set_tier(r, o, jp, a);
     case RP_ACT_MIGRATE:

@@ -74,7 +74,8 @@ struct rp_solver {
 typedef struct load {
     double peak[RP_NMETRICS];
     int nsh[RP_NTIERS];
-    int n, ded_nodes;
+    int n;
+    long ded_nodes;
     double share_gb_peaks, ded_cost;
     int over[MAX_POOLS];
 } load;

@@ -82,7 +82,8 @@ static int tier_of_metric(int m)
 enum { X_MAX_DBS, X_PER_DB, X_PODS, X_MIN_NODES, X_MAX_NODES, X_INSTANCES, X_GROUP, X_REGION, X_N };
 
 typedef struct reef_tally {
-    int n, nsh[RP_NTIERS], ded_nodes, groups_dup, region_bad;
+    int n, nsh[RP_NTIERS], groups_dup, region_bad;
+    long ded_nodes;
     double per_db_excess;
 } reef_tally;
 

@@ -25,12 +25,24 @@ bash scripts/setup clang libclang-rt-dev
 CC=clang cmake -S . -B build-fuzz -DRP_FUZZ=ON -DRP_TESTS=OFF >/dev/null
 cmake --build build-fuzz -j "$(nproc)" --target fuzz_input >&2
 
+# The fixture's fleet fingerprint (SPEC section 5), which the plan seeds
+# need: with the placeholder of tests/fixtures/plans, every plan stops at
+# its fingerprint and the rest of the reader is never reached.
+fingerprint() {
+  local d=tests/fixtures/tiny f
+  { for f in "$d/fleet.json" models/azure-vcore.json "$d/instances.csv" "$d/profiles.csv"; do
+      printf '%s\n%s\n' "$(basename "$f")" "$(wc -c < "$f" | tr -d ' ')"
+      cat "$f"
+    done; } | sha256sum | cut -c1-64
+}
+fp=$(fingerprint)
+
 # Seeds: every file of that name under the test inputs, and a few more.
 seed() {
   local t=$1 out=build-fuzz/corpus/$1 k=0 f
   mkdir -p "$out"
   while IFS= read -r f; do
-    cp "$f" "$out/seed-$k"; k=$((k + 1))
+    sed "s/@FINGERPRINT@/sha256:$fp/" "$f" >"$out/seed-$k"; k=$((k + 1))
   done < <(case $t in
              catalog.json) ls models/*.json; find tests/bad -name '*catalog*.json' ;;
              plan.json) ls tests/fixtures/plans/*.json ;;

@@ -217,7 +217,7 @@ START_TEST(bad_references)
                 "cat.json:4:75: error: templates[0].dedicated_storage_sku: storage SKU "
                 "'standard_files' is shared, expected dedicated");
     check_error("\"max_nodes\": 1000", "\"max_nodes\": 2",
-                "cat.json:3:46: error: templates[0].max_nodes: must be an integer >= 3, got 2");
+                "cat.json:3:46: error: templates[0].max_nodes: must be an integer in [3, 1000000], got 2");
 }
 END_TEST
 

@@ -491,7 +491,7 @@ END_TEST
  * stay; solve() checks every step of the plan with rp_verify. */
 static void check_group_mates_stay(int n)
 {
-    char names[3][2][4], reefs[3][8];
+    char names[3][2][4], reefs[3][16];
     tinst in[6];
     for (int k = 0; k < n; k++) {
         snprintf(names[k][0], sizeof names[k][0], "%c", 'a' + k);
