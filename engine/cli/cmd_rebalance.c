@@ -1,5 +1,6 @@
 /* reefplan rebalance FLEET [-o plan.json] [options]: the target placement of
  * least objective and the ordered actions that reach it. */
+#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
@@ -196,10 +197,25 @@ static int target_error(int rc, const rp_error *err)
     return rc == RP_EUSAGE ? rp_cli_error(err) : (rp_error_print(err, stderr), RP_EXIT_FAIL);
 }
 
+/* Writes all of text to fd. 0 or -1 with errno set. */
+static int write_all(int fd, const char *text)
+{
+    for (size_t off = 0, len = strlen(text); off < len;) {
+        ssize_t w = write(fd, text + off, len - off);
+        if (w < 0 && errno != EINTR)
+            return -1;
+        off += w > 0 ? (size_t)w : 0;
+    }
+    return 0;
+}
+
 /* Writes the target fleet (if asked), the plan, the JSON summary and the
- * summary on stderr. The target fleet is staged first and renamed into
- * place only once the plan is written: an error leaves neither behind, and
- * prints no summary. Returns the exit code. */
+ * summary on stderr. The target fleet and a plan file are both written
+ * into temporary files first and renamed into place only once both are
+ * whole (the plan last; should that rename fail, the target fleet is
+ * removed again): an error leaves neither behind, and prints no summary.
+ * A plan on stdout is written before the target fleet is renamed. Returns
+ * the exit code. */
 static int write_outputs(const opts *o, const rp_fleet *fr, const rp_plan *p, rp_stop stop)
 {
     rp_error err;
@@ -210,10 +226,21 @@ static int write_outputs(const opts *o, const rp_fleet *fr, const rp_plan *p, rp
         if (trc < 0)
             rc = target_error(trc, &err);
     }
+    bool to_file = o->out && strcmp(o->out, "-") != 0;
+    rp_out plan_out = {.fd = -1};
     char *text = rc == RP_EXIT_OK ? rp_plan_to_json(p, fr) : NULL;
-    if (rc == RP_EXIT_OK && (o->out || !o->json) && rp_cli_output(o->out, text) < 0)
+    if (rc == RP_EXIT_OK && to_file) {
+        if (rp_out_open(o->out, &plan_out) < 0 || write_all(plan_out.fd, text) < 0) {
+            fprintf(stderr, "reefplan: cannot write %s: %s\n", o->out, strerror(errno));
+            if (plan_out.fd >= 0)
+                rp_out_abort(&plan_out);
+            rc = RP_EXIT_FAIL;
+        }
+    } else if (rc == RP_EXIT_OK && (o->out || !o->json) && rp_cli_output(NULL, text) < 0) {
         rc = RP_EXIT_FAIL;
+    }
     free(text);
+    bool committed = false;
     if (staged) {
         int trc = 0;
         if (rc == RP_EXIT_OK)
@@ -222,6 +249,17 @@ static int write_outputs(const opts *o, const rp_fleet *fr, const rp_plan *p, rp
             rp_fleet_discard_target(staged);
         if (trc < 0)
             rc = target_error(trc, &err);
+        committed = trc == 0 && rc == RP_EXIT_OK;
+    }
+    if (plan_out.fd >= 0) {
+        if (rc != RP_EXIT_OK) {
+            rp_out_abort(&plan_out);
+        } else if (rp_out_commit(&plan_out) < 0) {
+            fprintf(stderr, "reefplan: cannot write %s: %s\n", o->out, strerror(errno));
+            if (committed)
+                rp_outdir_discard(rp_xstrdup(o->target_fleet));
+            rc = RP_EXIT_FAIL;
+        }
     }
     if (rc == RP_EXIT_OK && o->json) {
         char *sj = summary_json(p, stop);
@@ -256,6 +294,29 @@ static void show_progress(const rp_progress *p, void *ud)
     rp_cli_status_line(line);
 }
 
+/* A plan file in the target fleet's directory would fill the directory
+ * that must be empty for the fleet to take its place: refused. The target
+ * exists here only as an empty directory, so the plan's directory can only
+ * be that directory itself. */
+static int out_in_target(const opts *o)
+{
+    if (!o->target_fleet || !o->out || !strcmp(o->out, "-"))
+        return 0;
+    const char *slash = strrchr(o->out, '/');
+    char *dir = slash ? rp_xasprintf("%.*s", (int)(slash == o->out ? 1 : slash - o->out), o->out)
+                      : rp_xstrdup(".");
+    char *a = realpath(dir, NULL), *b = realpath(o->target_fleet, NULL);
+    bool inside = a && b && !strcmp(a, b);
+    free(dir);
+    free(a);
+    free(b);
+    if (inside)
+        return rp_cli_usage("rebalance", "-o %s is inside --target-fleet %s, which must be empty",
+                            o->out, o->target_fleet),
+               -1;
+    return 0;
+}
+
 int cmd_rebalance(int argc, char **argv)
 {
     opts o;
@@ -269,7 +330,7 @@ int cmd_rebalance(int argc, char **argv)
         return rp_cli_error(&err);
     /* Outputs that cannot be written are refused before the search. */
     int pre = o.target_fleet ? rp_outdir_check(o.target_fleet, &err) : 0;
-    if (pre < 0 || rp_cli_output_check(o.out) < 0) {
+    if (pre < 0 || rp_cli_output_check(o.out) < 0 || out_in_target(&o) < 0) {
         if (pre < 0)
             rp_error_print(&err, stderr);
         rp_fleet_free(f);

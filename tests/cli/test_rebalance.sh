@@ -374,6 +374,14 @@ REEFPLAN_LOG=info "$bin" rebalance "$tiny" -o "$tmp/none.json" --target-fleet "$
 if [ "$rc" = 2 ] && [ "$(cat "$tmp/err")" = "$tmp/full: error: output directory exists and is not empty" ]; then
   ok "non-empty target directory refused before the search"
 else bad "non-empty target, before the search: exit $rc, $(cat "$tmp/err")"; fi
+# A plan file inside the (empty) target directory would fill it before the
+# fleet takes its place: refused before the search, nothing written.
+mkdir "$tmp/tfin"
+REEFPLAN_LOG=info "$bin" rebalance "$tiny" -o "$tmp/tfin/plan.json" --target-fleet "$tmp/tfin" 2>"$tmp/err"; rc=$?
+if [ "$rc" = 2 ] && [ -z "$(ls -A "$tmp/tfin")" ] &&
+   [ "$(cat "$tmp/err")" = "reefplan rebalance: -o $tmp/tfin/plan.json is inside --target-fleet $tmp/tfin, which must be empty" ]; then
+  ok "-o inside the target directory refused before the search"
+else bad "-o inside the target: exit $rc, $(ls -A "$tmp/tfin"), $(cat "$tmp/err")"; fi
 REEFPLAN_LOG=info "$bin" rebalance "$tiny" -o "$tmp/none.json" --target-fleet "$tmp/nodir/t" 2>"$tmp/err"; rc=$?
 if [ "$rc" = 2 ] && [ ! -e "$tmp/none.json" ] &&
    [ "$(cat "$tmp/err")" = "$tmp/nodir/t: error: cannot create a directory in $tmp/nodir: No such file or directory" ]; then
