@@ -2,6 +2,7 @@
  * state. Exit 0 when the inputs are valid (even if reefs are over capacity:
  * that is an answer, reported), 2 on input errors. */
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,8 +18,9 @@ static const char *over_what(const rp_fleet *f, const rp_audit_over *o, char *bu
         snprintf(buf, n, "%s at %s (slot %d): %.4g > %.4g, over in %d of %d slots",
                  rp_metric_names[o->metric], rp_slot_label(o->slot, f->set.slots, slot), o->slot,
                  o->value, o->limit, o->nslots, f->set.slots);
-    else
-        snprintf(buf, n, "%s: %.4g > %.4g", rp_rule_name(o->rule), o->value, o->limit);
+    else /* min_nodes is the one rule with a floor */
+        snprintf(buf, n, "%s: %.4g %s %.4g", rp_rule_name(o->rule), o->value,
+                 o->rule == RP_RULE_MIN_NODES ? "<" : ">", o->limit);
     return buf;
 }
 
@@ -76,8 +78,10 @@ static char *report_json(const rp_fleet *f, const rp_audit_report *r)
     for (size_t k = 0; k < f->nreefs; k++) {
         const rp_reef *x = &f->reefs[k];
         json_t *util = json_object();
-        for (int m = 0; m < RP_NMETRICS; m++)
-            json_object_set_new(util, rp_metric_names[m], json_real(r->reefs[k].util[m]));
+        for (int m = 0; m < RP_NMETRICS; m++) { /* null: load where the reef has no capacity */
+            double u = r->reefs[k].util[m];
+            json_object_set_new(util, rp_metric_names[m], isfinite(u) ? json_real(u) : json_null());
+        }
         json_array_append_new(
             reefs, json_pack("{s:s, s:s, s:s, s:i, s:s, s:i, s:f, s:o}", "name", x->name,
                              "region", f->regions[x->region].name, "state",

@@ -13,22 +13,22 @@
 #include "log.h"
 #include "solver.h"
 
-/* One table: option, value kind, default, bounds, help. */
+/* One table: option, default, bounds, whole number only, help. */
 #define REBALANCE_OPTIONS(X)                                                                       \
-    X(time_limit, "--time-limit", 30, 0.1, 86400, "seconds of search (wall time)")                 \
-    X(seed, "--seed", 1, 0, 4e18, "random seed; same input and seed give the same plan")           \
-    X(move_budget, "--move-budget", -2, -1, 1e9,                                                   \
-      "instances that may change reef (-1 unlimited; default: fleet.json)")                        \
-    X(max_concurrent, "--max-concurrent", 4, 1, 1000, "migrations per reef in one wave")           \
-    X(iterations, "--iterations", 0, 0, 1e12, "search iterations (0: scaled to the fleet)")        \
-    X(lns_steps, "--lns-steps", -2, -2, 1e9,                                                       \
+    X(time_limit, "--time-limit", 30, 0.1, 86400, false, "seconds of search (wall time)")          \
+    X(seed, "--seed", 1, 0, 4e18, true, "random seed; same input and seed give the same plan")     \
+    X(move_budget, "--move-budget", -2, -1, 1e9, true,                                             \
+      "instances that may change reef (-1 unlimited)")                                             \
+    X(max_concurrent, "--max-concurrent", 4, 1, 1000, true, "migrations per reef in one wave")     \
+    X(iterations, "--iterations", 0, 0, 1e12, true, "search iterations (0: scaled to the fleet)")  \
+    X(lns_steps, "--lns-steps", -2, -2, 1e9, true,                                                 \
       "large-neighbourhood MIP steps at most (-2: 300, x 24 / slots above 24 slots, x 2000 / "     \
       "instances above 2000; -1: 2% of iterations; 0: none)")                                      \
-    X(restarts, "--restarts", 1, 1, 64,                                                            \
+    X(restarts, "--restarts", 1, 1, 64, true,                                                      \
       "runs of the search within the time limit, each from the fleet as it is, the best kept")
 
 typedef struct opts {
-#define X(name, flag, def, lo, hi, help) double name;
+#define X(name, flag, def, lo, hi, whole, help) double name;
     REBALANCE_OPTIONS(X)
 #undef X
     const char *dir, *out, *target_fleet;
@@ -41,8 +41,11 @@ static void usage_help(FILE *out)
 {
     fprintf(out, "usage: reefplan rebalance FLEET [-o plan.json] [--json] [--explain] "
                  "[--peak-profiles] [--lns] [--target-fleet DIR] [-v]\n");
-#define X(name, flag, def, lo, hi, help)                                                           \
-    fprintf(out, "  %-18s %s (default %g)\n", flag, help, (double)def);
+#define X(name, flag, def, lo, hi, whole, help)                                                    \
+    if ((double)(def) < (lo)) /* no default of its own */                                          \
+        fprintf(out, "  %-18s %s (default: the fleet's settings)\n", flag, help);                  \
+    else                                                                                           \
+        fprintf(out, "  %-18s %s (default %g)\n", flag, help, (double)def);
     REBALANCE_OPTIONS(X)
 #undef X
 }
@@ -50,18 +53,20 @@ static void usage_help(FILE *out)
 static int parse(int argc, char **argv, opts *o)
 {
     *o = (opts){0};
-#define X(name, flag, def, lo, hi, help) o->name = def;
+#define X(name, flag, def, lo, hi, whole, help) o->name = def;
     REBALANCE_OPTIONS(X)
 #undef X
     for (int k = 1; k < argc; k++) {
         const char *a = argv[k];
         bool matched = false;
-#define X(name, flag, def, lo, hi, help)                                                   \
-    if (!matched && !strcmp(a, flag)) {                                                    \
-        matched = true;                                                                    \
-        if (rp_cli_double("rebalance", flag, k + 1 < argc ? argv[++k] : NULL, lo, hi,      \
-                          &o->name) < 0)                                                   \
-            return -1;                                                                     \
+#define X(name, flag, def, lo, hi, whole, help)                                                    \
+    if (!matched && !strcmp(a, flag)) {                                                            \
+        matched = true;                                                                            \
+        if (rp_cli_double("rebalance", flag, k + 1 < argc ? argv[++k] : NULL, lo, hi, &o->name) <  \
+            0)                                                                                     \
+            return -1;                                                                             \
+        if ((whole) && o->name != floor(o->name))                                                  \
+            return rp_cli_usage("rebalance", "%s: '%s' is not a whole number", flag, argv[k]), -1; \
     }
         REBALANCE_OPTIONS(X)
 #undef X
@@ -97,18 +102,14 @@ static int parse(int argc, char **argv, opts *o)
     }
     if (!o->dir)
         return usage_help(stderr), -1;
-    if (o->move_budget != floor(o->move_budget) || o->seed != floor(o->seed) ||
-        o->lns_steps != floor(o->lns_steps) || o->restarts != floor(o->restarts))
-        return rp_cli_usage("rebalance",
-                            "--seed, --move-budget, --lns-steps and --restarts take whole numbers"),
-               -1;
     return 0;
 }
 
 static char *settings_echo(const rp_fleet *f, const opts *o, int budget)
 {
     json_t *j = json_object();
-#define X(name, flag, def, lo, hi, help) json_object_set_new(j, #name, json_real(o->name));
+#define X(name, flag, def, lo, hi, whole, help)                                                    \
+    json_object_set_new(j, #name, (whole) ? json_integer((json_int_t)o->name) : json_real(o->name));
     REBALANCE_OPTIONS(X)
 #undef X
     json_object_set_new(j, "move_budget", json_integer(budget));

@@ -431,6 +431,15 @@ for v in 1.5 -3 x; do
     ok "--lns-steps $v refused"
   else bad "--lns-steps $v: exit $rc, $(cat "$tmp/err")"; fi
 done
+# Options that count take whole numbers: one line naming the option.
+for a in "--max-concurrent 2.7" "--iterations 10.5" "--restarts 2.5" "--seed 0.5"; do
+  read -r opt val <<<"$a"
+  "$bin" rebalance "$tiny" "$opt" "$val" -o "$tmp/whole.json" 2>"$tmp/err"; rc=$?
+  if [ "$rc" = 2 ] && [ ! -e "$tmp/whole.json" ] &&
+     [ "$(cat "$tmp/err")" = "reefplan rebalance: $opt: '$val' is not a whole number" ]; then
+    ok "$a refused"
+  else bad "$a: exit $rc, $(cat "$tmp/err")"; fi
+done
 # With the steps off, none run; by default on this fleet, some do.
 REEFPLAN_LOG=info "$bin" rebalance "$tmp/s2-500" --lns-steps 0 -o "$tmp/lns0.json" 2>"$tmp/err0"
 REEFPLAN_LOG=info "$bin" rebalance "$tmp/s2-500" -o "$tmp/lnsd.json" 2>"$tmp/errd"
@@ -642,6 +651,14 @@ pd=$("$bin" check "$tmp/perdb" --json 2>/dev/null |
 if [ "$pd" = '["wus2-01",5,4]' ] && "$bin" check "$tmp/perdb" 2>/dev/null | grep -q "wus2-01: per_db_max: 5 > 4"; then
   ok "check: per_db_max reported by the database's peak"
 else bad "check per_db_max: '$pd'"; fi
+# A reef with no nodes under shared compute: min_nodes is a floor ("0 < 3"),
+# and a utilization with load but no capacity is null in --json (it was
+# dropped: jansson has no infinity).
+edit n0; jq '.reefs[0].nodes = 0' "$root/tests/fixtures/tiny/fleet.json" >"$tmp/n0/fleet.json"
+if "$bin" check "$tmp/n0" 2>/dev/null | grep -qx "  wus2-01: min_nodes: 0 < 3" &&
+   [ "$("$bin" check "$tmp/n0" --json 2>/dev/null | jq -c '.reefs[0].peak_utilization | [.cpu_cores, .memory_gb, (.db_compute > 0)]')" = '[null,null,true]' ]; then
+  ok "check: min_nodes reported as a floor, no-capacity utilization null"
+else bad "check on nodes 0: $("$bin" check "$tmp/n0" 2>&1 | tail -2 | tr '\n' ';')"; fi
 # The same i-3 unpinned: its database goes shared (a pool holds 30).
 edit big-free; cp "$tmp/big-ded/profiles.csv" "$tmp/big-free/"
 sed -i 's/^i-3,\(.*\),true,g1/i-3,\1,false,g1/' "$tmp/big-free/instances.csv"
