@@ -124,14 +124,17 @@ static char *settings_echo(const rp_fleet *f, const opts *o, int budget)
 static void print_summary(const rp_fleet *f, const rp_plan *p, rp_stop stop)
 {
     const rp_plan_summary *s = &p->sum;
+    char change[32] = ""; /* none from nothing (a fleet of new instances only) */
+    if (s->cost_before > 0)
+        snprintf(change, sizeof change, " (%+.1f%%)",
+                 100 * (s->cost_after - s->cost_before) / s->cost_before);
     fprintf(stderr,
-            "rebalance: cost %.2f -> %.2f %s/month (%+.1f%%), objective %.2f, lower bound %.2f\n"
+            "rebalance: cost %.2f -> %.2f %s/month%s, objective %.2f, lower bound %.2f\n"
             "rebalance: %d moves, %d tier changes, %d reefs opened, %d deleted, %zu actions, "
             "%.2f s, stopped by %s\n",
-            s->cost_before, s->cost_after, f->cat->currency,
-            s->cost_before > 0 ? 100 * (s->cost_after - s->cost_before) / s->cost_before : 0,
-            s->objective, s->lower_bound, s->moves, s->tier_changes, s->reefs_opened,
-            s->reefs_deleted, p->nact, s->solve_seconds, rp_stop_names[stop]);
+            s->cost_before, s->cost_after, f->cat->currency, change, s->objective, s->lower_bound,
+            s->moves, s->tier_changes, s->reefs_opened, s->reefs_deleted, p->nact, s->solve_seconds,
+            rp_stop_names[stop]);
     for (size_t k = 0; k < p->nunplaced && k < 10; k++)
         fprintf(stderr, "rebalance: unplaced %s: %s\n", f->inst[p->unplaced[k].inst].id,
                 p->unplaced[k].reason);

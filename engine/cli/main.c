@@ -15,12 +15,12 @@ static const struct {
     {"profile", cmd_profile, "FLEET [-o profiles.csv] [--mem-budget SAMPLES]  samples -> profiles",
      false},
     {"rebalance", cmd_rebalance,
-     "FLEET [-o plan.json] [--time-limit S] [--seed N] [--move-budget K] [--json] [--explain]",
+     "FLEET [-o plan.json] [--time-limit S] [--seed N] [--move-budget K] [options]  the plan",
      true},
     {"place", cmd_place, "FLEET --request REQ.json [--json]  rank reefs for a new instance", false},
     {"verify", cmd_verify, "FLEET PLAN [--json] [--move-budget K]  check a plan against the rules",
      false},
-    {"generate", cmd_generate, "--instances N [--regions R] [--seed S] [--slots 24|168] -o DIR",
+    {"generate", cmd_generate, "--instances N [--regions R] [--seed S] [options] -o DIR  a fleet",
      true},
     {"export", cmd_export, "FLEET --lp FILE [--move-budget K]  the MIP in CPLEX LP format", false},
 };
@@ -39,6 +39,7 @@ static void usage(FILE *out)
     fprintf(out, "usage: reefplan COMMAND [ARGS]\n\ncommands:\n");
     for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
         fprintf(out, "  %-10s %s\n", commands[k].verb, commands[k].help);
+    fprintf(out, "\n'reefplan COMMAND --help' lists every option of a command.\n");
 }
 
 int main(int argc, char **argv)
