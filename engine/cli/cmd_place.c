@@ -31,10 +31,12 @@ static json_t *option_json(const rp_fleet *f, const rp_place_option *o)
     json_object_set_new(j, "resize", json_boolean(o->pool_after != o->pool_before ||
                                                   o->nodes_after != o->nodes_before));
     json_t *h = json_object();
-    for (int m = 0; m < RP_NMETRICS; m++)
+    for (int m = 0; m < RP_NMETRICS; m++) /* null: the tier is dedicated */
         json_object_set_new(h, rp_metric_names[m],
-                            json_pack("{s:f, s:f, s:i}", "left", o->left[m], "utilization",
-                                      o->util[m], "slot", o->slot[m]));
+                            o->slot[m] < 0
+                                ? json_null()
+                                : json_pack("{s:f, s:f, s:i}", "left", o->left[m], "utilization",
+                                            o->util[m], "slot", o->slot[m]));
     json_object_set_new(j, "headroom", h);
     json_object_set_new(j, "binding", o->binding >= 0
                                           ? json_pack("{s:s, s:i, s:f}", "metric",

@@ -100,7 +100,9 @@ static void request_view(const rp_fleet *f, const rp_place_req *req, rp_fleet *q
     q->peak = (float *)req->peak;
 }
 
-/* Load at each slot vs limit, for the tightest slot of every shared metric. */
+/* Load at each slot vs limit, for the tightest slot of every metric whose
+ * tier is shared (a dedicated tier's load goes to its own database, node
+ * pool or share: slot -1, and it is never the binding metric). */
 static void headroom(const rp_fleet *q, const rp_reef_use *u, int tmpl, int pool, int nodes,
                      rp_place_option *o)
 {
@@ -110,12 +112,13 @@ static void headroom(const rp_fleet *q, const rp_reef_use *u, int tmpl, int pool
     for (int m = 0; m < RP_NMETRICS; m++) {
         o->slot[m] = -1;
         o->left[m] = o->util[m] = 0;
-        bool shared = o->tier[rp_metric_tier[m]] == RP_SHARED;
+        if (o->tier[rp_metric_tier[m]] != RP_SHARED)
+            continue;
         const double *sum = u->sum + (size_t)m * (size_t)S;
         const float *pr = rp_fleet_profile(q, 0, m);
         double lim = rp_metric_limit(q, tmpl, pool, nodes, m);
         for (int s = 0; s < S; s++) {
-            double v = sum[s] + (shared ? pr[s] : 0);
+            double v = sum[s] + pr[s];
             double ut = lim > 0 ? v / lim : 0;
             if (o->slot[m] < 0 || ut > o->util[m]) {
                 o->slot[m] = s;

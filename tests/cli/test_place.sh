@@ -39,6 +39,15 @@ txt=$("$bin" place "$fleet" --request req.json)
 grep -q "2 of 2 reefs can take it" <<<"$txt" && grep -q "binding db_compute" <<<"$txt" \
   && ok "text output" || bad "text output: $txt"
 
+# 30,000 IOPS go to a premium share: storage dedicated, its two metrics have
+# no shared headroom (null), and the binding metric is one of the others.
+echo '{"region": "westus2", "plan": "standard", "profile": {"share_iops": 30000}}' > iops.json
+out=$("$bin" place "$fleet" --request iops.json --json)
+v=$(jq -r '[.ranked[] | [.storage, .headroom.share_gb, .headroom.share_iops, (.headroom.cpu_cores.slot >= 0),
+           (.binding.metric | IN("share_gb", "share_iops") | not)] | tostring] | unique | join(" ")' <<<"$out")
+[ "$v" = '["dedicated",null,null,true,true]' ] && ok "dedicated storage: no shared headroom for its metrics" \
+  || bad "dedicated headroom: $v"
+
 # Group g1 is in both reefs: no reef can take a third member.
 echo '{"region": "westus2", "plan": "standard", "group": "g1"}' > grp.json
 out=$("$bin" place "$fleet" --request grp.json --json); rc=$?
