@@ -299,8 +299,10 @@ static int read_metric(const rp_fleet *f, const rp_jdoc *doc, const char *jp, js
     int S = f->set.slots;
     if (json_is_number(v)) {
         double x = json_number_value(v);
+        char raw[72];
         if (!(x >= 0))
-            return rp_jdoc_error(doc, jp, err, RP_EINVALID, "must be >= 0");
+            return rp_jdoc_error(doc, jp, err, RP_EINVALID, "must be >= 0, got %s",
+                                 rp_jdoc_raw(doc, jp, raw));
         if (!rp_profile_fits(x))
             return too_large(doc, jp, err);
         for (int t = 0; t < S; t++)
@@ -308,17 +310,23 @@ static int read_metric(const rp_fleet *f, const rp_jdoc *doc, const char *jp, js
         *peak = (float)x;
         return 0;
     }
-    if (!json_is_array(v) || json_array_size(v) != (size_t)S)
+    if (!json_is_array(v) || json_array_size(v) != (size_t)S) {
+        char raw[72];
         return rp_jdoc_error(doc, jp, err, RP_EINVALID,
-                             "expected a number or an array of %d numbers", S);
+                             "expected a number or an array of %d numbers, got %s", S,
+                             rp_jdoc_raw(doc, jp, raw));
+    }
     *peak = 0;
     for (int t = 0; t < S; t++) {
         json_t *e = json_array_get(v, (size_t)t);
         double x = json_is_number(e) ? json_number_value(e) : -1;
         char p2[256];
-        if (!(x >= 0))
-            return rp_jdoc_error(doc, rp_jdoc_path_index(p2, sizeof p2, jp, (size_t)t), err,
-                                 RP_EINVALID, "expected a number >= 0");
+        if (!(x >= 0)) {
+            char raw[72];
+            rp_jdoc_path_index(p2, sizeof p2, jp, (size_t)t);
+            return rp_jdoc_error(doc, p2, err, RP_EINVALID, "expected a number >= 0, got %s",
+                                 rp_jdoc_raw(doc, p2, raw));
+        }
         if (!rp_profile_fits(x))
             return too_large(doc, rp_jdoc_path_index(p2, sizeof p2, jp, (size_t)t), err);
         row[t] = (float)x;

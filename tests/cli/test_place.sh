@@ -81,11 +81,12 @@ check_err() {
 check_err region '{"region": "eastus", "plan": "standard"}' "region.json:1:12: error: region: unknown region 'eastus'"
 check_err plan '{"region": "westus2", "plan": "gold"}' "plan.json:1:31: error: plan: unknown plan 'gold'"
 check_err metric '{"region": "westus2", "plan": "standard", "profile": {"cpu": 1}}' "metric.json:1:62: error: profile.cpu: unknown metric 'cpu'"
-check_err length '{"region": "westus2", "plan": "standard", "profile": {"cpu_cores": [1,2]}}' "length.json:1:68: error: profile.cpu_cores: expected a number or an array of 24 numbers"
+check_err length '{"region": "westus2", "plan": "standard", "profile": {"cpu_cores": [1,2]}}' "length.json:1:68: error: profile.cpu_cores: expected a number or an array of 24 numbers, got [1,2]"
 # Control characters in a key (a newline, a terminal escape) come out as '?':
 # the message stays one line.
 check_err ctrl '{"region": "westus2", "plan": "standard", "profile": {"cpu\ncores\u001b": 1}}' "ctrl.json:1:75: error: profile.cpu?cores?: unknown metric 'cpu?cores?'"
-check_err negative '{"region": "westus2", "plan": "standard", "profile": {"cpu_cores": -1}}' "negative.json:1:68: error: profile.cpu_cores: must be >= 0"
+check_err negative '{"region": "westus2", "plan": "standard", "profile": {"cpu_cores": -1}}' "negative.json:1:68: error: profile.cpu_cores: must be >= 0, got -1"
+check_err slot-string '{"region": "westus2", "plan": "standard", "profile": {"cpu_cores": [1,1,1,"x",1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1]}}' "slot-string.json:1:75: error: profile.cpu_cores[3]: expected a number >= 0, got \"x\""
 check_err over-float-max '{"region": "westus2", "plan": "standard", "profile": {"db_compute": 1e39}}' "over-float-max.json:1:69: error: profile.db_compute: must be <= 3.40282347e+38 (profiles are 32-bit floats), got 1e39"
 check_err slot-over-float-max '{"region": "westus2", "plan": "standard", "profile": {"cpu_cores": [1,1,1,1e39,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1]}}' "slot-over-float-max.json:1:75: error: profile.cpu_cores[3]: must be <= 3.40282347e+38 (profiles are 32-bit floats), got 1e39"
 "$bin" place "$fleet" >/dev/null 2>&1; rc=$?
