@@ -201,18 +201,6 @@ static int target_error(int rc, const rp_error *err)
     return rc == RP_EUSAGE ? rp_cli_error(err) : (rp_error_print(err, stderr), RP_EXIT_FAIL);
 }
 
-/* Writes all of text to fd. 0 or -1 with errno set. */
-static int write_all(int fd, const char *text)
-{
-    for (size_t off = 0, len = strlen(text); off < len;) {
-        ssize_t w = write(fd, text + off, len - off);
-        if (w < 0 && errno != EINTR)
-            return -1;
-        off += w > 0 ? (size_t)w : 0;
-    }
-    return 0;
-}
-
 /* Writes the target fleet (if asked), the plan, the JSON summary and the
  * summary on stderr. The target fleet and a plan file are both written
  * into temporary files first and renamed into place only once both are
@@ -234,7 +222,7 @@ static int write_outputs(const opts *o, const rp_fleet *fr, const rp_plan *p, rp
     rp_out plan_out = {.fd = -1};
     char *text = rc == RP_EXIT_OK ? rp_plan_to_json(p, fr) : NULL;
     if (rc == RP_EXIT_OK && to_file) {
-        if (rp_out_open(o->out, &plan_out) < 0 || write_all(plan_out.fd, text) < 0) {
+        if (rp_out_open(o->out, &plan_out) < 0 || rp_out_write(&plan_out, text, strlen(text)) < 0) {
             fprintf(stderr, "reefplan: cannot write %s: %s\n", o->out, strerror(errno));
             if (plan_out.fd >= 0)
                 rp_out_abort(&plan_out);

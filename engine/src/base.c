@@ -269,21 +269,29 @@ void rp_out_abort(rp_out *o)
     errno = e;
 }
 
+int rp_out_write(rp_out *o, const char *data, size_t len)
+{
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = write(o->fd, data + off, len - off);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        off += (size_t)w;
+    }
+    return 0;
+}
+
 int rp_write_file_atomic(const char *path, const char *data, size_t len)
 {
     rp_out o;
     if (rp_out_open(path, &o) < 0)
         return -1;
-    size_t off = 0;
-    while (off < len) {
-        ssize_t w = write(o.fd, data + off, len - off);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            rp_out_abort(&o);
-            return -1;
-        }
-        off += (size_t)w;
+    if (rp_out_write(&o, data, len) < 0) {
+        rp_out_abort(&o);
+        return -1;
     }
     return rp_out_commit(&o);
 }

@@ -72,6 +72,8 @@ int rp_out_open(const char *path, rp_out *o);
  * directory of the file it names exists and is writable; a device or FIFO
  * is writable)? 0, or -1 with errno set. */
 int rp_out_check(const char *path);
+/* Writes all of data to o->fd (0, or -1 with errno set). */
+int rp_out_write(rp_out *o, const char *data, size_t len);
 int rp_out_commit(rp_out *o);
 void rp_out_abort(rp_out *o);
 
