@@ -332,10 +332,20 @@ bool rp__check_ded(rp__vctx *c, size_t i, int tmpl, int tier, const rp_ded *d, c
 }
 
 /* Smallest whole n >= lo with n * unit >= need (unit > 0). */
-static double whole_at_least(double need, double unit, double lo)
+/* Smallest whole n >= lo (up to hi) whose capacity (a + n b) k holds need
+ * by the same test as every capacity check here (excess, with rp_fits's
+ * slack): a peak stored as a float a hair above a whole number of units
+ * still fits that number, as the engine sizes it. */
+static double whole_at_least(double need, double a, double b, double k, double lo, double hi)
 {
-    double n = ceil(need / unit - 1e-9);
-    return n < lo ? lo : n;
+    if (!(b > 0) || !(k > 0))
+        return excess(need, (a + lo * b) * k) > 0 ? hi : lo;
+    double n = fmin(hi, fmax(lo, ceil((need / k - a) / b)));
+    while (n > lo && !excess(need, (a + (n - 1) * b) * k))
+        n--;
+    while (n < hi && excess(need, (a + n * b) * k) > 0)
+        n++;
+    return n;
 }
 
 void rp__cheapest_ded(const rp__vctx *c, size_t i, int tmpl, int tier, rp_ded *d)
@@ -356,17 +366,17 @@ void rp__cheapest_ded(const rp__vctx *c, size_t i, int tmpl, int tier, rp_ded *d
         d->db_sku = best >= 0 ? best : largest;
     } else if (tier == RP_TIER_COMPUTE) {
         const rp_vm_sku *vm = &cat->vms[cat->templates[tmpl].node_vm];
-        double n = whole_at_least(pk(c, i, RP_M_CPU), vm->alloc_cpu * h(c, RP_M_CPU), 1);
-        n = fmax(n,
-                 whole_at_least(pk(c, i, RP_M_MEMORY), vm->alloc_memory_gb * h(c, RP_M_MEMORY), 1));
-        d->nodes = (int)fmin(n, cat->templates[tmpl].max_nodes);
+        double hi = cat->templates[tmpl].max_nodes;
+        double n = whole_at_least(pk(c, i, RP_M_CPU), 0, vm->alloc_cpu, h(c, RP_M_CPU), 1, hi);
+        n = fmax(n, whole_at_least(pk(c, i, RP_M_MEMORY), 0, vm->alloc_memory_gb, h(c, RP_M_MEMORY),
+                                   1, hi));
+        d->nodes = (int)n;
     } else {
         const rp_storage_sku *s = &cat->storage[cat->templates[tmpl].dedicated_storage];
-        double g = whole_at_least(pk(c, i, RP_M_SHARE_GB), h(c, RP_M_SHARE_GB), ceil(s->min_gb));
-        double iops_need = pk(c, i, RP_M_SHARE_IOPS) / h(c, RP_M_SHARE_IOPS) - s->iops_base;
-        if (iops_need > 0)
-            g = s->iops_per_gb > 0 ? fmax(g, whole_at_least(iops_need, s->iops_per_gb, 0))
-                                   : s->max_gb;
-        d->share_gb = (int)fmin(g, floor(s->max_gb));
+        double hi = floor(s->max_gb), lo = fmin(hi, ceil(s->min_gb));
+        double g = whole_at_least(pk(c, i, RP_M_SHARE_GB), 0, 1, h(c, RP_M_SHARE_GB), lo, hi);
+        g = fmax(g, whole_at_least(pk(c, i, RP_M_SHARE_IOPS), s->iops_base, s->iops_per_gb,
+                                   h(c, RP_M_SHARE_IOPS), lo, hi));
+        d->share_gb = (int)g;
     }
 }

@@ -643,6 +643,16 @@ if [ "$rc" = 0 ] && "$bin" verify "$tmp/brk" "$tmp/brk.json" >/dev/null 2>&1 &&
    [ "$(jq '[.actions[] | select(.type == "create_reef")] | length' "$tmp/brk.json")" = 1 ]; then
   ok "a broken reef that keeps an unplaced instance is not deleted, and the plan is valid"
 else bad "broken reef with an unplaced instance: exit $rc, $(jq -c '[.reefs, .actions, .unplaced]' "$tmp/brk.json" 2>&1 | head -c 600)"; fi
+# A dedicated node pool whose peak is exactly two nodes' worth (12.512 =
+# 2 x 7.82 x 0.8; stored as a float, a hair above): two nodes, in rebalance
+# and in verify alike (verify priced three, and refused the plan's
+# cost_before).
+edit ded2; sed -i 's/^i-1,westus2,standard,wus2-01,shared,shared,shared,/i-1,westus2,standard,wus2-01,shared,dedicated,shared,/' "$tmp/ded2/instances.csv"
+sed -i '/^i-1,cpu_cores/s/,[0-9.][0-9.]*/,12.512/g' "$tmp/ded2/profiles.csv"
+"$bin" rebalance "$tmp/ded2" --time-limit 2 -o "$tmp/ded2.json" 2>/dev/null; rc=$?
+if [ "$rc" = 0 ] && "$bin" verify "$tmp/ded2" "$tmp/ded2.json" >"$tmp/ded2.v" 2>&1; then
+  ok "a dedicated pool at exactly two nodes' worth: two nodes in rebalance and verify"
+else bad "dedicated at a whole node count: exit $rc, $(tail -2 "$tmp/ded2.v")"; fi
 # check reports a database above its pool's per-database maximum by its
 # peak (5 vCores in GP_Gen5_4, whose per_db_max is 4), not by a count.
 edit perdb; sed -i '2s/,0.1,/,5,/' "$tmp/perdb/profiles.csv"
