@@ -156,12 +156,16 @@ static bool grow_for(sim *m, int r, int i, const uint8_t tier[RP_NTIERS], const 
         rp_use_add(&m->use[r], m->f, (size_t)i, tmpl, tier, d, +1);
     rp_violation v;
     bool ok = true;
-    if (rp_use_check(&m->use[r], m->f, tmpl, m->pool[r], m->nodes[r], &v) != RP_RULE_NONE) {
+    int rule = rp_use_check(&m->use[r], m->f, tmpl, m->pool[r], m->nodes[r], &v);
+    if (rule != RP_RULE_NONE) {
         int pool, nodes;
         ok = rp_use_size(&m->use[r], m->f, tmpl, &pool, &nodes, &v) == 0;
         if (ok && !pool_holds(m, r, m->pool[r]))
             cap_action(m, r, RP_ACT_RESIZE_POOL, m->pool[r], pool);
-        if (ok && nodes > m->nodes[r])
+        /* Over max_nodes (shared and dedicated nodes together), fewer shared
+         * nodes that hold the load with i also hold it without i: they
+         * shrink first. */
+        if (ok && (nodes > m->nodes[r] || (nodes < m->nodes[r] && rule == RP_RULE_MAX_NODES)))
             cap_action(m, r, RP_ACT_SCALE_NODES, m->nodes[r], nodes);
     }
     if (i >= 0)

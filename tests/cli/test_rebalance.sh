@@ -653,6 +653,16 @@ sed -i '/^i-1,cpu_cores/s/,[0-9.][0-9.]*/,12.512/g' "$tmp/ded2/profiles.csv"
 if [ "$rc" = 0 ] && "$bin" verify "$tmp/ded2" "$tmp/ded2.json" >"$tmp/ded2.v" 2>&1; then
   ok "a dedicated pool at exactly two nodes' worth: two nodes in rebalance and verify"
 else bad "dedicated at a whole node count: exit $rc, $(tail -2 "$tmp/ded2.v")"; fi
+# tests/fixtures/over-max-nodes: reef x has 4 shared nodes and a dedicated
+# node pool of 1 under max_nodes 4, and new instance c goes there. The
+# shared nodes shrink to 3 before c arrives (the plan placed c first, with
+# the reef still at 5 nodes of 4).
+"$bin" rebalance "$root/tests/fixtures/over-max-nodes" --time-limit 2 -o "$tmp/omn.json" 2>/dev/null; rc=$?
+first=$(jq -r '[.actions[] | select(.type == "place" or .type == "scale_nodes") | .type] | first' "$tmp/omn.json" 2>/dev/null)
+if [ "$rc" = 0 ] && [ "$first" = scale_nodes ] &&
+   "$bin" verify "$root/tests/fixtures/over-max-nodes" "$tmp/omn.json" >"$tmp/omn.v" 2>&1; then
+  ok "a reef over max_nodes scales its shared nodes down before an arrival"
+else bad "over max_nodes: exit $rc, first $first, $(tail -2 "$tmp/omn.v")"; fi
 # check reports a database above its pool's per-database maximum by its
 # peak (5 vCores in GP_Gen5_4, whose per_db_max is 4), not by a count.
 edit perdb; sed -i '2s/,0.1,/,5,/' "$tmp/perdb/profiles.csv"
