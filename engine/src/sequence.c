@@ -30,6 +30,7 @@ typedef struct sim {
     int k_conc;
     size_t *gfirst; /* group g's instances: gmem[gfirst[g] .. gfirst[g+1]) */
     int *gmem;
+    rp_vec forced; /* int: instances whose arrival went past capacity */
 } sim;
 
 /* Is a group mate of instance i in reef r now? */
@@ -233,6 +234,7 @@ static void sim_free(sim *m)
     free(m->ded);
     free(m->gfirst);
     free(m->gmem);
+    rp_vec_free(&m->forced);
 }
 
 static void note_touch(sim *m, int r, int id)
@@ -321,8 +323,11 @@ static bool try_arrival(sim *m, const rp_placement *pl, int force)
                "have no safe order",
                m->f->inst[i].id, m->p->reefs[to].name);
     }
-    if (!grow_for(m, to, (int)i, pl->tier, &pl->ded) && force < FORCE_CAPACITY)
-        return false;
+    if (!grow_for(m, to, (int)i, pl->tier, &pl->ded)) {
+        if (force < FORCE_CAPACITY)
+            return false;
+        RP_VEC_PUSH(&m->forced, int, (int)i);
+    }
     rp_action *a = new_action(m, from >= 0 ? RP_ACT_MIGRATE : RP_ACT_PLACE, to);
     a->inst = (int)i;
     a->from_reef = from;
@@ -400,7 +405,7 @@ static void emit_final(sim *m)
     }
 }
 
-void rp_plan_sequence(const rp_fleet *f, rp_plan *p, int max_concurrent)
+size_t rp_plan_sequence(const rp_fleet *f, rp_plan *p, int max_concurrent, int **forced)
 {
     sim m;
     sim_init(&m, f, p, max_concurrent);
@@ -416,5 +421,11 @@ void rp_plan_sequence(const rp_fleet *f, rp_plan *p, int max_concurrent)
     p->act = m.acts.data;
     p->nact = m.acts.len;
     m.acts.data = NULL;
+    size_t nforced = m.forced.len;
+    if (forced) {
+        *forced = m.forced.data;
+        m.forced = (rp_vec){0};
+    }
     sim_free(&m);
+    return nforced;
 }

@@ -767,6 +767,90 @@ double rp_solver_objective(const rp_solver *s)
     return total;
 }
 
+/* May instance i go back where the fleet has it? */
+static bool may_go_back(const rp_solver *s, size_t i)
+{
+    int o = s->orig[i];
+    return o >= 0 && s->at[i] >= 0 && s->at[i] != o && s->r[o].state != RP_REEF_BROKEN;
+}
+
+size_t rp_solver_move_back(rp_solver *s, const int *ids, size_t n)
+{
+    const rp_fleet *f = s->f;
+    bool *back = rp_xcalloc(f->ninst + 1, sizeof *back);
+    bool *seen = rp_xcalloc((size_t)s->nr + 1, sizeof *seen);
+    rp_vec reefs = {0}; /* int: reefs instances go back to, each once */
+    for (size_t k = 0; k < n; k++) {
+        size_t i = (size_t)ids[k];
+        if (i >= f->ninst || !may_go_back(s, i))
+            continue;
+        back[i] = true;
+        if (!seen[s->orig[i]]) {
+            seen[s->orig[i]] = true;
+            RP_VEC_PUSH(&reefs, int, s->orig[i]);
+        }
+    }
+    /* Whatever moved into a reef that takes an instance back goes back too. */
+    for (size_t q = 0; q < reefs.len; q++) {
+        int r = RP_VEC_AT(&reefs, int, q);
+        for (size_t j = 0; j < f->ninst; j++) {
+            if (s->at[j] != r || back[j] || !may_go_back(s, j))
+                continue;
+            back[j] = true;
+            if (!seen[s->orig[j]]) {
+                seen[s->orig[j]] = true;
+                RP_VEC_PUSH(&reefs, int, s->orig[j]);
+            }
+        }
+    }
+    typedef struct was {
+        size_t i;
+        int reef;
+        uint8_t tier[RP_NTIERS];
+        rp_ded ded;
+    } was;
+    rp_vec was_at = {0};
+    for (size_t i = 0; i < f->ninst; i++)
+        if (back[i]) {
+            was w = {i, s->at[i], {0}, s->ded[i]};
+            memcpy(w.tier, s->tier[i], RP_NTIERS);
+            RP_VEC_PUSH(&was_at, was, w);
+            rp__inst_remove(s, i);
+        }
+    bool ok = true;
+    for (size_t k = 0; k < was_at.len; k++) {
+        size_t i = RP_VEC_AT(&was_at, was, k).i;
+        int o = s->orig[i];
+        rp_ded d;
+        ok &= rp_ded_fill(f, i, s->r[o].tmpl, s->orig_tier[i], &d) < 0;
+        if (!ok)
+            break;
+        rp__inst_put(s, i, o, s->orig_tier[i], &d);
+    }
+    for (size_t q = 0; ok && q < reefs.len; q++) {
+        const sreef *x = &s->r[RP_VEC_AT(&reefs, int, q)];
+        int pool, nodes;
+        rp_violation v;
+        ok = x->use.n == 0 || rp_use_size(&x->use, f, x->tmpl, &pool, &nodes, &v) == 0;
+    }
+    for (size_t i = 0; ok && i < f->ninst; i++)
+        ok = !back[i] || rp__mate_at(s, i, s->at[i]) < 0;
+    if (!ok) { /* as it was */
+        for (size_t k = 0; k < was_at.len; k++)
+            rp__inst_remove(s, RP_VEC_AT(&was_at, was, k).i);
+        for (size_t k = 0; k < was_at.len; k++) {
+            const was *w = &RP_VEC_AT(&was_at, was, k);
+            rp__inst_put(s, w->i, w->reef, w->tier, &w->ded);
+        }
+    }
+    size_t moved = ok ? was_at.len : 0;
+    rp_vec_free(&was_at);
+    rp_vec_free(&reefs);
+    free(seen);
+    free(back);
+    return moved;
+}
+
 static const char *reef_name(const rp_solver *s, int r)
 {
     int k = s->r[r].fleet_reef;

@@ -102,8 +102,18 @@ double rp_solver_objective(const rp_solver *s);
  * order reaches safely (load that can only move around a cycle of full
  * reefs; group mates that trade reefs, which the optimizer never plans)
  * still gets every action, capacity given up before groups, the latter
- * logged as a warning. */
-void rp_plan_sequence(const rp_fleet *f, rp_plan *p, int max_concurrent);
+ * logged as a warning. Returns how many arrivals went past capacity; with
+ * forced, *forced receives those instances (the caller frees it; NULL when
+ * none). */
+size_t rp_plan_sequence(const rp_fleet *f, rp_plan *p, int max_concurrent, int **forced);
+
+/* Moves back to the reef the fleet has them in, at the tiers it has, the
+ * instances of ids[0..n) and, reef by reef, every instance that has moved
+ * into a reef one of them came from (so a cycle of moves among full reefs
+ * is undone whole). New instances and those of broken reefs stay. When the
+ * result has no feasible size somewhere, nothing is changed and it returns
+ * 0; else how many instances moved back. */
+size_t rp_solver_move_back(rp_solver *s, const int *ids, size_t n);
 
 /* Replaces every profile by its peak (the time-unaware baseline that
  * packing by slot is compared against). */

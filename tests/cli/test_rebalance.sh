@@ -663,6 +663,18 @@ if [ "$rc" = 0 ] && [ "$first" = scale_nodes ] &&
    "$bin" verify "$root/tests/fixtures/over-max-nodes" "$tmp/omn.json" >"$tmp/omn.v" 2>&1; then
   ok "a reef over max_nodes scales its shared nodes down before an arrival"
 else bad "over max_nodes: exit $rc, first $first, $(tail -2 "$tmp/omn.v")"; fi
+# tests/fixtures/swap: A and B at max_nodes, busy by day and by night;
+# swapping one instance each way would save two nodes, but no order of the
+# two migrations keeps both reefs within capacity at every step. The swap
+# is undone (info line), the plan verifies, and the run does not claim the
+# lower bound.
+REEFPLAN_LOG=info "$bin" rebalance "$root/tests/fixtures/swap" --time-limit 2 --json -o "$tmp/swap.json" \
+  >"$tmp/swap.sum" 2>"$tmp/swap.err"; rc=$?
+if [ "$rc" = 0 ] && "$bin" verify "$root/tests/fixtures/swap" "$tmp/swap.json" >/dev/null 2>&1 &&
+   grep -q "sequence: 1 arrival(s) had no safe order; 2 instance(s) stay where they are" "$tmp/swap.err" &&
+   [ "$(jq -c '[.moves, .stopped_by != "lower bound"]' "$tmp/swap.sum")" = '[0,true]' ]; then
+  ok "a swap with no safe order is undone, and the plan verifies"
+else bad "swap: exit $rc, $(jq -c . "$tmp/swap.sum" 2>&1 | head -c 300), $(grep sequence "$tmp/swap.err")"; fi
 # check reports a database above its pool's per-database maximum by its
 # peak (5 vCores in GP_Gen5_4, whose per_db_max is 4), not by a count.
 edit perdb; sed -i '2s/,0.1,/,5,/' "$tmp/perdb/profiles.csv"

@@ -171,7 +171,7 @@ static void solve_and_verify(const rp_fleet *f)
     }
     rp_solver_to_plan(s, p);
     rp_solver_free(s);
-    rp_plan_sequence(f, p, 0);
+    rp_plan_sequence(f, p, 0, NULL);
     /* As `rebalance` then `verify` do: written, read back, verified. */
     char *text = rp_plan_to_json(p, f);
     rp_plan_free(p);

@@ -164,7 +164,7 @@ static void check_plan(rp_fleet *f, const rp_mip_result *r, int budget)
     ck_assert(fabs(p->sum.objective - r->objective) < 1e-6);
     rp_error err = {0};
     ck_assert_int_eq(rp_fleet_fingerprint(f, p->fingerprint, &err), 0);
-    rp_plan_sequence(f, p, 4);
+    rp_plan_sequence(f, p, 4, NULL);
     int saved = f->set.move_budget;
     f->set.move_budget = budget >= -1 ? budget : saved;
     rp_verify_report rep;

@@ -179,7 +179,7 @@ static rp_plan *solve_within(const rp_fleet *f, uint64_t seed, double time_limit
     rp_solver_to_plan(s, p);
     last_stop = rp_solver_stop(s);
     rp_solver_free(s);
-    rp_plan_sequence(f, p, 4);
+    rp_plan_sequence(f, p, 4, NULL);
     rp_verify_report rep;
     size_t nv = rp_verify(f, p, &rep);
     ck_assert_msg(nv == 0, "verify: %zu violation(s), first: %s", nv,
@@ -561,7 +561,7 @@ START_TEST(sequence_forces_capacity_before_groups)
     for (size_t i = 0; i < f->ninst; i++)
         p->place[i] =
             (rp_placement){.inst = (int)i, .reef = (f->inst[i].reef + 1) % 3, .ded = {-1, 0, 0}};
-    rp_plan_sequence(f, p, 4);
+    rp_plan_sequence(f, p, 4, NULL);
     ck_assert_uint_eq(p->nact, 3);
     ck_assert_str_eq(f->inst[p->act[2].inst].id, "x");
     rp_verify_report rep;
