@@ -309,43 +309,6 @@ static int out_in_target(const opts *o)
     return 0;
 }
 
-/* The plan of s, with its actions in order. Where no order is safe (moves
- * around a cycle of full reefs: a swap between two reefs with no room for
- * either side first), the moves of that cycle are undone and the plan made
- * again, until every step is safe. Should undoing them leave a reef no size
- * holds, the plan keeps them and says which steps go past capacity.
- * *changed: some moves were undone. */
-static rp_plan *plan_in_safe_order(rp_solver *s, const rp_fleet *f, rp_plan *p, int max_conc,
-                                   bool *changed)
-{
-    *changed = false;
-    for (int round = 0;; round++) {
-        rp_solver_to_plan(s, p);
-        int *forced = NULL;
-        size_t nf = rp_plan_sequence(f, p, max_conc, &forced);
-        size_t back = nf > 0 && round < 32 ? rp_solver_move_back(s, forced, nf) : 0;
-        if (nf > 0 && back == 0)
-            for (size_t k = 0; k < nf; k++)
-                rp_log(RP_LOG_WARN,
-                       "sequence: instance %s arrives past its reef's capacity: the moves "
-                       "around a cycle of full reefs have no safe order",
-                       f->inst[forced[k]].id);
-        else if (back > 0)
-            rp_log(RP_LOG_INFO,
-                   "sequence: %zu arrival(s) had no safe order; %zu instance(s) stay where "
-                   "they are",
-                   nf, back);
-        free(forced);
-        if (back == 0)
-            return p;
-        *changed = true;
-        rp_plan *q = rp_plan_new();
-        memcpy(q->fingerprint, p->fingerprint, sizeof q->fingerprint);
-        rp_plan_free(p);
-        p = q;
-    }
-}
-
 int cmd_rebalance(int argc, char **argv)
 {
     opts o;
@@ -393,7 +356,7 @@ int cmd_rebalance(int argc, char **argv)
     }
     rp_stop stop = rp_solver_stop(s);
     bool changed;
-    p = plan_in_safe_order(s, f, p, (int)o.max_concurrent, &changed);
+    p = rp_solver_plan(s, p, (int)o.max_concurrent, &changed);
     if (changed && stop == RP_STOP_LOWER_BOUND) /* the plan is no longer the bound's */
         stop = RP_STOP_STAGNATION;
     rp_solver_free(s);

@@ -1002,6 +1002,37 @@ void rp_solver_to_plan(const rp_solver *s, rp_plan *p)
     free(idx);
 }
 
+rp_plan *rp_solver_plan(rp_solver *s, rp_plan *p, int max_conc, bool *changed)
+{
+    const rp_fleet *f = s->f;
+    *changed = false;
+    for (int round = 0;; round++) {
+        rp_solver_to_plan(s, p);
+        int *forced = NULL;
+        size_t nf = rp_plan_sequence(f, p, max_conc, &forced);
+        size_t back = nf > 0 && round < 32 ? rp_solver_move_back(s, forced, nf) : 0;
+        if (nf > 0 && back == 0)
+            for (size_t k = 0; k < nf; k++)
+                rp_log(RP_LOG_WARN,
+                       "sequence: instance %s arrives past its reef's capacity: the moves "
+                       "around a cycle of full reefs have no safe order",
+                       f->inst[forced[k]].id);
+        else if (back > 0)
+            rp_log(RP_LOG_INFO,
+                   "sequence: %zu arrival(s) had no safe order; %zu instance(s) stay where "
+                   "they are",
+                   nf, back);
+        free(forced);
+        if (back == 0)
+            return p;
+        *changed = true;
+        rp_plan *q = rp_plan_new();
+        memcpy(q->fingerprint, p->fingerprint, sizeof q->fingerprint);
+        rp_plan_free(p);
+        p = q;
+    }
+}
+
 void rp_fleet_flatten_peaks(rp_fleet *f)
 {
     int S = f->set.slots;

@@ -107,6 +107,15 @@ double rp_solver_objective(const rp_solver *s);
  * none). */
 size_t rp_plan_sequence(const rp_fleet *f, rp_plan *p, int max_concurrent, int **forced);
 
+/* The plan of s in p (empty, from rp_plan_new, its fingerprint set), with
+ * its actions in order (rp_plan_sequence). Where no order is safe, the
+ * forced arrivals go back with rp_solver_move_back and the plan is made
+ * again, until every step is safe; should that leave a reef no size holds,
+ * the plan keeps those steps, each logged as a warning. Returns the plan
+ * (p, or a new one that replaces it: p is then freed); *changed says
+ * whether moves were undone. */
+rp_plan *rp_solver_plan(rp_solver *s, rp_plan *p, int max_concurrent, bool *changed);
+
 /* Moves back to the reef the fleet has them in, at the tiers it has, the
  * instances of ids[0..n) and, reef by reef, every instance that has moved
  * into a reef one of them came from (so a cycle of moves among full reefs

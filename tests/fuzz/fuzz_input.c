@@ -169,9 +169,9 @@ static void solve_and_verify(const rp_fleet *f)
         rp_plan_free(p);
         return;
     }
-    rp_solver_to_plan(s, p);
+    bool changed;
+    p = rp_solver_plan(s, p, 0, &changed);
     rp_solver_free(s);
-    rp_plan_sequence(f, p, 0, NULL);
     /* As `rebalance` then `verify` do: written, read back, verified. */
     char *text = rp_plan_to_json(p, f);
     rp_plan_free(p);
