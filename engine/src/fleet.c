@@ -250,15 +250,26 @@ static int reef_region(ctx *c, const char *p, const json_t *o, int *out)
     *out = rp_fleet_find_region(c->f, name);
     if (*out < 0)
         return rp_jdoc_error(c->doc, q, c->err, RP_EUNKNOWN, "unknown region '%s'", name);
-    const rp_region *r = &c->f->regions[*out];
+    return 0;
+}
+
+/* A region holds at most max_reefs reefs. A broken one does not count: it
+ * is down, and the reefs that replace it must fit under the limit. */
+static int reef_count(ctx *c, const char *p, const rp_reef *r)
+{
+    if (r->state == RP_REEF_BROKEN)
+        return 0;
+    const rp_region *g = &c->f->regions[r->region];
     size_t count = 1;
     for (size_t j = 0; j < c->f->nreefs; j++)
-        count += c->f->reefs[j].region == *out;
-    if (count > (size_t)r->max_reefs)
-        return rp_jdoc_error(c->doc, q, c->err, RP_EINVALID,
-                             "region '%s' already has its max_reefs (%d) reefs", name,
-                             r->max_reefs);
-    return 0;
+        count += c->f->reefs[j].region == r->region && c->f->reefs[j].state != RP_REEF_BROKEN;
+    if (count <= (size_t)g->max_reefs)
+        return 0;
+    char q[JP];
+    rp_jdoc_path_key(q, sizeof q, p, "region");
+    return rp_jdoc_error(c->doc, q, c->err, RP_EINVALID,
+                         "region '%s' already has its max_reefs (%d) reefs (broken ones aside)",
+                         g->name, g->max_reefs);
 }
 
 static int reef_state_pool(ctx *c, const char *p, const json_t *o, rp_reef *r)
@@ -297,7 +308,7 @@ static int parse_reef(ctx *c, const char *p, const json_t *o, rp_reef *r)
         (rc = check_unique(c, p, "reef", name, c->f->nreefs, reef_name)) < 0 ||
         (rc = reef_region(c, p, o, &r->region)) < 0 ||
         (rc = catalog_template(c, p, o, &r->template_idx)) < 0 ||
-        (rc = reef_state_pool(c, p, o, r)) < 0 ||
+        (rc = reef_state_pool(c, p, o, r)) < 0 || (rc = reef_count(c, p, r)) < 0 ||
         (rc = rp_jdoc_int(c->doc, p, o, "nodes", 0, INT_MAX, &nodes, c->err)) < 0)
         return rc;
     int max_nodes = c->f->cat->templates[r->template_idx].max_nodes;

@@ -643,6 +643,18 @@ if [ "$rc" = 0 ] && "$bin" verify "$tmp/brk" "$tmp/brk.json" >/dev/null 2>&1 &&
    [ "$(jq '[.actions[] | select(.type == "create_reef")] | length' "$tmp/brk.json")" = 1 ]; then
   ok "a broken reef that keeps an unplaced instance is not deleted, and the plan is valid"
 else bad "broken reef with an unplaced instance: exit $rc, $(jq -c '[.reefs, .actions, .unplaced]' "$tmp/brk.json" 2>&1 | head -c 600)"; fi
+# A region at max_reefs whose third reef is broken is valid input: the
+# broken reef does not count (it was refused as over max_reefs).
+edit brk3
+jq '.regions[0].max_reefs = 2 | .reefs += [.reefs[1] | .name = "wus2-03" | .state = "broken"]' \
+  "$root/tests/fixtures/tiny/fleet.json" >"$tmp/brk3/fleet.json"
+sed -i 's/^i-5,westus2,\([a-z]*\),,,,,/i-5,westus2,\1,wus2-03,shared,shared,shared,/' "$tmp/brk3/instances.csv"
+if "$bin" check "$tmp/brk3" >/dev/null 2>"$tmp/brk3.err" &&
+   "$bin" rebalance "$tmp/brk3" --time-limit 2 -o "$tmp/brk3.json" 2>/dev/null &&
+   "$bin" verify "$tmp/brk3" "$tmp/brk3.json" >/dev/null 2>&1 &&
+   [ "$(jq -r '.placements[] | select(.instance_id == "i-5") | .reef' "$tmp/brk3.json")" != wus2-03 ]; then
+  ok "a broken reef beyond max_reefs is valid input, and its instance is restored"
+else bad "broken reef beyond max_reefs: $(cat "$tmp/brk3.err")"; fi
 # A dedicated node pool whose peak is exactly two nodes' worth (12.512 =
 # 2 x 7.82 x 0.8; stored as a float, a hair above): two nodes, in rebalance
 # and in verify alike (verify priced three, and refused the plan's
