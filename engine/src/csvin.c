@@ -173,6 +173,14 @@ static int parse_error(rp_csv *c, long long abs, rp_error *err)
     return rp_error_set(err, RP_EPARSE, c->path, c->line, col, "quote inside unquoted field");
 }
 
+/* A row ended by a CR alone (old Mac line endings): the reader counts lines
+ * by LF, so it is refused rather than misplaced. abs: the CR. */
+static int lone_cr(const rp_csv *c, long long abs, rp_error *err)
+{
+    return rp_error_set(err, RP_EPARSE, c->path, c->line, col_of(c, abs),
+                        "line ends with a CR alone: want LF or CRLF line endings");
+}
+
 /* Before feeding a piece: blank-line detection and field start bookkeeping.
  * Returns 1 to feed it, 0 to skip feeding-side bookkeeping (LF of CRLF). */
 static int before_piece(rp_csv *c, rp_error *err)
@@ -181,6 +189,8 @@ static int before_piece(rp_csv *c, rp_error *err)
         return 0;
     unsigned char b0 = c->buf[c->pos];
     long long abs = c->base + (long long)c->pos;
+    if (c->row_start && c->after_cr && b0 != '\n')
+        return lone_cr(c, abs - 1, err);
     if (c->row_start && (b0 == '\n' || b0 == '\r')) {
         if (b0 == '\n' && c->after_cr) {
             c->after_cr = false;
@@ -247,6 +257,8 @@ static int feed_piece(rp_csv *c, rp_error *err)
 static int finish(rp_csv *c, rp_error *err)
 {
     long long abs = c->base + (long long)c->len;
+    if (c->after_cr)
+        return lone_cr(c, abs - 1, err);
     c->done = true;
     c->fast = false;
     if (c->at_field && !c->row_start) { /* a last empty field after ',' */

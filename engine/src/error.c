@@ -64,6 +64,13 @@ const char *rp_error_excerpt(const char *s, char buf[72])
     size_t n = strlen(s), i, k = 0;
     for (i = 0; i < n && k < 60; i++)
         buf[k++] = rp_is_control(s[i]) ? '?' : s[i];
+    /* Cut on a character: no UTF-8 sequence left open at the end. */
+    while (i < n && k > 0 && ((unsigned char)s[i] & 0xC0) == 0x80) {
+        while (k > 0 && ((unsigned char)buf[k - 1] & 0xC0) == 0x80)
+            k--, i--;
+        if (k > 0)
+            k--, i--;
+    }
     if (i < n) {
         memcpy(buf + k, "...", 3);
         k += 3;

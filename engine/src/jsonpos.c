@@ -43,6 +43,22 @@ static int read_all(const char *path, char **out, size_t *len)
     return 0;
 }
 
+/* jansson's column of a syntax error counts UTF-8 characters: the same
+ * place in bytes. */
+static long byte_col(const char *s, size_t len, long line, long ccol)
+{
+    size_t i = 0;
+    for (long l = 1; l < line && i < len; i++)
+        l += s[i] == '\n';
+    size_t start = i;
+    for (long c = 1; c < ccol && i < len && s[i] != '\n'; c++) {
+        i++;
+        while (i < len && ((unsigned char)s[i] & 0xC0) == 0x80)
+            i++;
+    }
+    return (long)(i - start) + 1;
+}
+
 int rp_jdoc_load(const char *path, rp_jdoc *doc, rp_error *err)
 {
     memset(doc, 0, sizeof *doc);
@@ -61,8 +77,9 @@ int rp_jdoc_load(const char *path, rp_jdoc *doc, rp_error *err)
     json_error_t je;
     json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
     if (!root) {
-        free(text);
         long line = je.line > 0 ? je.line : 1, col = je.column > 0 ? je.column : 1;
+        col = byte_col(text, len, line, col);
+        free(text);
         return rp_error_set(err, RP_EPARSE, path, line, col, "%s", je.text);
     }
     doc->path = rp_xstrdup(path);
@@ -294,17 +311,17 @@ static size_t locate(const rp_jdoc *doc, const char *jpath, bool *found)
     return pos;
 }
 
-/* Line and column (1-based, counting UTF-8 characters as jansson does). */
+/* Line and column (1-based; the column counts bytes, as the CSV reader's
+ * and gcc's do). */
 static void line_col(const char *s, size_t off, long *line, long *col)
 {
     *line = 1;
     *col = 1;
     for (size_t i = 0; i < off; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '\n') {
+        if (s[i] == '\n') {
             (*line)++;
             *col = 1;
-        } else if ((c & 0xC0) != 0x80) {
+        } else {
             (*col)++;
         }
     }
@@ -423,8 +440,11 @@ int rp_jdoc_string(const rp_jdoc *doc, const char *jpath, const json_t *obj, con
     const char *s = json_string_value(v);
     if (!*s || strlen(s) != json_string_length(v))
         return rp_jdoc_error(doc, path, err, RP_EINVALID, "must be a non-empty string");
-    if (rp_has_control(s))
-        return rp_jdoc_error(doc, path, err, RP_EINVALID, "control character in string");
+    if (rp_has_control(s)) {
+        char b[72];
+        return rp_jdoc_error(doc, path, err, RP_EINVALID, "control character in '%s'",
+                             rp_error_excerpt(s, b));
+    }
     *out = s;
     return 0;
 }

@@ -116,6 +116,22 @@ START_TEST(excerpt_keeps_short_values_and_cuts_long_ones)
     ck_assert_uint_eq(strlen(buf), 63);
     ck_assert_str_eq(buf + 60, "...");
     ck_assert_int_eq(strncmp(buf, sixty, 60), 0);
+    /* The cut falls on a character: 59 bytes and a two-byte é would leave
+     * its first byte alone at the end, and the three-byte € the same. */
+    char utf[80];
+    memset(utf, 'p', 59);
+    strcpy(utf + 59, "\xc3\xa9 and more");
+    rp_error_excerpt(utf, buf);
+    ck_assert_uint_eq(strlen(buf), 62);
+    ck_assert_str_eq(buf + 59, "...");
+    memset(utf, 'p', 58);
+    strcpy(utf + 58, "\xe2\x82\xac and more");
+    rp_error_excerpt(utf, buf);
+    ck_assert_str_eq(buf + 58, "...");
+    memset(utf, 'p', 57);
+    strcpy(utf + 57, "\xe2\x82\xac and more");
+    rp_error_excerpt(utf, buf);
+    ck_assert_str_eq(buf + 57, "\xe2\x82\xac...");
 }
 END_TEST
 
