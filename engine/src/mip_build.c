@@ -380,11 +380,17 @@ static void instance_rows(rp__mip *m)
             m->constant_pen += RP_MIP_PEN_UNPLACED; /* no allowed reef at all */
             continue;
         }
-        snprintf(name, sizeof name, "u_%zu", i);
-        m->ucol[i] = add_col(m, GLP_CV, 0, 1, RP_MIP_PEN_UNPLACED, name);
+        /* Only an instance with no reef to stay in (new, or in a broken
+         * reef) may be left unplaced, as in a plan: any other is placed. */
+        int home = m->f->inst[i].reef;
+        if (home < 0 || m->f->reefs[home].state == RP_REEF_BROKEN) {
+            snprintf(name, sizeof name, "u_%zu", i);
+            m->ucol[i] = add_col(m, GLP_CV, 0, 1, RP_MIP_PEN_UNPLACED, name);
+        }
         for (size_t k = m->first[i]; k < m->first[i + 1]; k++)
             row_add(m, pair_at(m, k)->zcol, 1);
-        row_add(m, m->ucol[i], 1);
+        if (m->ucol[i] > 0)
+            row_add(m, m->ucol[i], 1);
         snprintf(name, sizeof name, "assign_%zu", i);
         row_end(m, GLP_FX, 1, 1, name);
         for (size_t k = m->first[i]; k < m->first[i + 1]; k++) {

@@ -59,6 +59,18 @@ compare() {
 for budget in 40 1 0 -1; do
   compare "$tiny" "$budget" "tiny-budget$budget"
 done
+# tests/fixtures/group-evict: a group of four where only three reefs may
+# hold it, so one member stays unplaced. Only a member with no reef to stay
+# in (a new one) may be: the LP's optimum is rebalance's objective plus the
+# 1e6 penalty of that one (it used to drop a member that sits in a closed
+# reef, $10.01 below any plan).
+ge=$root/tests/fixtures/group-evict
+"$bin" export "$ge" --lp "$tmp/ge.lp" 2>/dev/null
+opt=$(optimum "$tmp/ge.lp")
+heur=$("$bin" rebalance "$ge" --json -o "$tmp/ge.json" 2>/dev/null | jq -r '.objective + 1e6 * .unplaced')
+if [ -n "$opt" ] && awk -v h="$heur" -v o="$opt" 'BEGIN { d = h - o; exit !(d < 0.01 && d > -0.01) }'; then
+  ok "group-evict: MIP optimum $opt = rebalance objective + 1e6 per unplaced instance"
+else bad "group-evict: MIP optimum '$opt', rebalance $heur"; fi
 for state in closed draining broken; do
   variant $state || continue
   compare "$tmp/tiny-$state" 40 "tiny-$state"
