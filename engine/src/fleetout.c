@@ -168,9 +168,16 @@ static void write_instance(FILE *fp, const rp_fleet *f, const rp_plan *p, size_t
     put_field(fp, in->id, false);
     put_field(fp, f->regions[in->region].name, false);
     put_field(fp, f->plans[in->plan].name, false);
-    put_field(fp, pl ? p->reefs[pl->reef].name : "", false);
+    /* Unplaced: a new instance stays new; one of a reef (broken: the plan
+     * keeps that reef for it) stays where it is, at its tiers. */
+    bool stays = !pl && in->reef >= 0;
+    put_field(fp, pl ? p->reefs[pl->reef].name : stays ? f->reefs[in->reef].name : "", false);
     for (int t = 0; t < RP_NTIERS; t++)
-        put_field(fp, pl ? tier[pl->tier[t] ? 1 : 0] : "", false);
+        put_field(fp,
+                  pl      ? tier[pl->tier[t] ? 1 : 0]
+                  : stays ? tier[in->tier[t] ? 1 : 0]
+                          : "",
+                  false);
     put_field(fp, in->pinned ? "true" : "false", false);
     put_field(fp, in->group >= 0 ? f->groups[in->group] : "", false);
     bool moves = pl && in->reef >= 0 && p->reefs[pl->reef].fleet_reef != in->reef;

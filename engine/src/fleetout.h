@@ -16,7 +16,9 @@
  *   nodes; a catalog given as a path is rewritten as an absolute path;
  * - instances.csv: every instance at its target reef and tiers; last_moved
  *   becomes the date of settings.now for an instance whose reef changes;
- *   an unplaced instance has reef and tiers empty (it is new again);
+ *   an unplaced new instance has reef and tiers empty (it is new again), an
+ *   unplaced one of a broken reef keeps its reef and tiers (the plan keeps
+ *   that reef for it);
  * - profiles.csv: every instance's profile (rp_profiles_write).
  * The directory is built in a temporary sibling and renamed into place, so
  * it is whole or absent. Returns 0; RP_EUSAGE when rp_outdir_check refuses

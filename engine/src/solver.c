@@ -734,23 +734,35 @@ static double true_reef_cost(const rp_solver *s, int r)
 
 /* Fleet reefs that the target keeps only because an unplaced instance is
  * still in them (a broken reef whose instance fits nowhere): such a reef
- * cannot be deleted, and it costs its fixed cost, pool and nodes as the
- * fleet has them (SPEC section 4: a reef is open unless the plan deletes
- * it). kept[r] for the fleet's reefs; returns their cost. */
+ * cannot be deleted, and it costs what the fleet pays for it now with
+ * those instances (SPEC section 4: a reef is open unless the plan deletes
+ * it): fixed cost, pool and nodes as stated, their shared storage and
+ * dedicated tiers. kept[r] for the fleet's reefs; returns their cost. */
 static double kept_by_unplaced(const rp_solver *s, bool *kept)
 {
     const rp_fleet *f = s->f;
-    const rp_catalog *c = f->cat;
-    double cost = 0;
     memset(kept, 0, (f->nreefs + 1) * sizeof *kept);
+    bool any = false;
     for (size_t i = 0; i < f->ninst; i++) {
         int r = f->inst[i].reef;
-        if (s->at[i] >= 0 || r < 0 || kept[r] || s->r[r].use.n > 0)
+        if (s->at[i] < 0 && r >= 0 && s->r[r].use.n == 0)
+            kept[r] = any = true;
+    }
+    double cost = 0;
+    for (size_t r = 0; any && r < f->nreefs; r++) {
+        if (!kept[r])
             continue;
-        kept[r] = true;
-        const rp_template *t = &c->templates[f->reefs[r].template_idx];
-        cost += t->fixed_cost + c->pools[f->reefs[r].pool].price +
-                f->reefs[r].nodes * c->vms[t->node_vm].price;
+        const rp_reef *x = &f->reefs[r];
+        rp_reef_use u;
+        rp_use_init(&u, f);
+        for (size_t i = 0; i < f->ninst; i++)
+            if (s->at[i] < 0 && f->inst[i].reef == (int)r) {
+                rp_ded d;
+                rp_ded_fill_or_largest(f, i, x->template_idx, f->inst[i].tier, &d);
+                rp_use_add(&u, f, i, x->template_idx, f->inst[i].tier, &d, +1);
+            }
+        cost += rp_use_cost(&u, f, x->template_idx, x->pool, x->nodes);
+        rp_use_free(&u);
     }
     return cost;
 }

@@ -369,12 +369,27 @@ static double cost_after(const rp__vctx *c)
     const rp_plan *p = c->p;
     double cost = 0;
     bool *open = rp_xcalloc(p->nreefs + 1, sizeof *open);
+    bool *listed = rp_xcalloc(c->f->ninst + 1, sizeof *listed);
     for (size_t r = 0; r < p->nreefs; r++)
         open[r] = !p->reefs[r].deleted;
+    for (size_t k = 0; k < p->nunplaced; k++)
+        listed[p->unplaced[k].inst] = true;
     for (size_t i = 0; i < c->f->ninst; i++) {
         int r = c->tgt.reef[i];
-        if (r < 0)
+        if (r < 0) {
+            /* Listed unplaced, still in a reef the plan keeps (broken): it
+             * costs there what it costs now. */
+            int cur = rp__cur_reef(c, i);
+            if (!listed[i] || cur < 0 || p->reefs[cur].deleted)
+                continue;
+            int tmpl = p->reefs[cur].template_idx;
+            rp_ded d = {.db_sku = -1};
+            for (int t = 0; t < RP_NTIERS; t++)
+                if (c->f->inst[i].tier[t] == RP_DEDICATED)
+                    rp__cheapest_ded(c, i, tmpl, t, &d);
+            cost += inst_cost(c, i, tmpl, c->f->inst[i].tier, &d);
             continue;
+        }
         open[r] = true;
         cost += inst_cost(c, i, p->reefs[r].template_idx, c->tgt.tier[i], &c->tgt.ded[i]);
     }
@@ -382,6 +397,7 @@ static double cost_after(const rp__vctx *c)
         if (open[r])
             cost += reef_base(c, p->reefs[r].template_idx, p->reefs[r].pool, p->reefs[r].nodes);
     free(open);
+    free(listed);
     return cost;
 }
 

@@ -635,7 +635,7 @@ edit brk
 jq '.settings.max_instances_per_reef = 3 | .regions[0].max_reefs = 2 |
     .reefs[1].state = "broken"' "$root/tests/fixtures/tiny/fleet.json" >"$tmp/brk/fleet.json"
 sed -i '/^i-4,db_compute/s/,[0-9.][0-9.]*/,100/g' "$tmp/brk/profiles.csv"
-"$bin" rebalance "$tmp/brk" --time-limit 2 -o "$tmp/brk.json" 2>/dev/null; rc=$?
+"$bin" rebalance "$tmp/brk" --time-limit 2 -o "$tmp/brk.json" --target-fleet "$tmp/brk.t" 2>/dev/null; rc=$?
 if [ "$rc" = 0 ] && "$bin" verify "$tmp/brk" "$tmp/brk.json" >/dev/null 2>&1 &&
    [ "$(jq -c '[.unplaced[].instance_id]' "$tmp/brk.json")" = '["i-4"]' ] &&
    [ "$(jq '[.reefs[] | select(.name == "wus2-02" and .deleted != true)] | length' "$tmp/brk.json")" = 1 ] &&
@@ -643,6 +643,12 @@ if [ "$rc" = 0 ] && "$bin" verify "$tmp/brk" "$tmp/brk.json" >/dev/null 2>&1 &&
    [ "$(jq '[.actions[] | select(.type == "create_reef")] | length' "$tmp/brk.json")" = 1 ]; then
   ok "a broken reef that keeps an unplaced instance is not deleted, and the plan is valid"
 else bad "broken reef with an unplaced instance: exit $rc, $(jq -c '[.reefs, .actions, .unplaced]' "$tmp/brk.json" 2>&1 | head -c 600)"; fi
+# Its target fleet keeps i-4 where it is, and costs what the plan says
+# (the instance's own storage included), so rebalancing it changes nothing.
+if grep -q '^i-4,westus2,standard,wus2-02,shared,shared,shared,' "$tmp/brk.t/instances.csv" &&
+   [ "$("$bin" check "$tmp/brk.t" --json 2>/dev/null | jq .cost)" = "$(jq .summary.cost_after "$tmp/brk.json")" ]; then
+  ok "target fleet: the unplaced instance stays in its broken reef, at the plan's cost"
+else bad "target fleet of brk: $(grep '^i-4' "$tmp/brk.t/instances.csv"), cost $("$bin" check "$tmp/brk.t" --json 2>/dev/null | jq .cost) vs $(jq .summary.cost_after "$tmp/brk.json")"; fi
 # A region at max_reefs whose third reef is broken is valid input: the
 # broken reef does not count (it was refused as over max_reefs).
 edit brk3
