@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "jsonpos.h"
 #include "profile.h"
 #include "timefmt.h"
 
@@ -80,13 +81,17 @@ static void fix_catalog(const rp_fleet *f, json_t *root)
 
 static int write_fleet_json(const rp_fleet *f, const rp_plan *p, const char *tmp, rp_error *err)
 {
+    /* Read as the fleet loader reads it (a UTF-8 byte order mark skipped). */
     char *src = rp_xasprintf("%s/fleet.json", f->dir);
-    json_error_t jerr;
-    json_t *root = json_load_file(src, 0, &jerr);
+    rp_jdoc doc;
+    rp_error e2;
+    int lrc = rp_jdoc_load(src, &doc, &e2);
+    json_t *root = lrc == 0 ? json_incref(doc.root) : NULL;
+    if (lrc == 0)
+        rp_jdoc_free(&doc);
     if (!root || !json_is_object(root)) {
-        int rc = rp_error_set(err, RP_EIO, src, jerr.line > 0 ? jerr.line : 0,
-                              jerr.column > 0 ? jerr.column : 0, "cannot read again: %s",
-                              root ? "not an object" : jerr.text);
+        int rc = rp_error_set(err, RP_EIO, src, lrc < 0 ? e2.line : 0, lrc < 0 ? e2.col : 0,
+                              "cannot read again: %s", root ? "not an object" : e2.msg);
         json_decref(root);
         free(src);
         return rc;

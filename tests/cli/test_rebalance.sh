@@ -355,6 +355,14 @@ then
       || bad "unplaced $id not new in target"
   done
 else bad "tiny: i-6 not unplaced: $(jq -c .unplaced "$tmp/tiny.json" 2>&1)"; fi
+# A fleet.json with a UTF-8 byte order mark (which the loader skips) gives a
+# target fleet too (it was read again without skipping it: exit 1 after the
+# search).
+rm -rf "$tmp/bom"; cp -r "$root/tests/fixtures/tiny" "$tmp/bom"; { printf '\357\273\277'; cat "$root/tests/fixtures/tiny/fleet.json"; } >"$tmp/bom/fleet.json"
+if "$bin" rebalance "$tmp/bom" --time-limit 2 -o "$tmp/bom.json" --target-fleet "$tmp/bom.t" 2>"$tmp/bom.err" &&
+   "$bin" check "$tmp/bom.t" >/dev/null 2>&1; then
+  ok "target fleet of a fleet.json with a byte order mark"
+else bad "target fleet with a BOM: $(cat "$tmp/bom.err")"; fi
 # A target directory that is not empty: exit 2, nothing written.
 mkdir -p "$tmp/full"; touch "$tmp/full/x"
 "$bin" rebalance "$tiny" -o "$tmp/none.json" --target-fleet "$tmp/full" 2>"$tmp/err"; rc=$?
