@@ -232,7 +232,16 @@ int rp_outdir_check(const char *dir, rp_error *err)
     char *base = strip_slashes(dir);
     int rc = 0;
     struct stat st;
-    if (stat(base, &st) == 0) {
+    /* The directory is renamed into place: that replaces a symbolic link,
+     * not the directory it names, and cannot replace ".", ".." or "/". */
+    const char *last = strrchr(base, '/') ? strrchr(base, '/') + 1 : base;
+    if (!strcmp(last, ".") || !strcmp(last, "..") || !last[0]) {
+        rc = rp_error_set(err, RP_EUSAGE, dir, 0, 0,
+                          "cannot be replaced: name a new or empty directory by its own name");
+    } else if (lstat(base, &st) == 0 && S_ISLNK(st.st_mode)) {
+        rc = rp_error_set(err, RP_EUSAGE, dir, 0, 0,
+                          "is a symbolic link: name the directory itself");
+    } else if (stat(base, &st) == 0) {
         DIR *d = S_ISDIR(st.st_mode) ? opendir(base) : NULL;
         if (!S_ISDIR(st.st_mode)) {
             rc = rp_error_set(err, RP_EUSAGE, dir, 0, 0, "output exists and is not a directory");

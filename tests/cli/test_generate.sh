@@ -58,6 +58,10 @@ expect_usage "exists and is not empty" --instances 5 -o "$tmp/a"
 expect_usage "$tmp/a/fleet.json: error: output exists and is not a directory" --instances 5 -o "$tmp/a/fleet.json"
 expect_usage "$tmp/nodir/x: error: cannot create a directory in $tmp/nodir: No such file or directory" \
   --instances 5 -o "$tmp/nodir/x"
+mkdir "$tmp/linked" && ln -s linked "$tmp/link"
+expect_usage "$tmp/link: error: is a symbolic link: name the directory itself" --instances 5 -o "$tmp/link"
+expect_usage "$tmp/linked/.: error: cannot be replaced: name a new or empty directory by its own name" \
+  --instances 5 -o "$tmp/linked/."
 expect_usage "nosuch.json: error: cannot read" --instances 5 --catalog nosuch -o "$tmp/x"
 [ ! -e "$tmp/x" ] && ok || bad "a failed run created its output directory"
 
