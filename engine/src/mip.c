@@ -321,6 +321,16 @@ int rp_mip_solve(const rp_fleet *f, int move_budget, double time_limit, rp_mip_r
 
 /* ---- export ------------------------------------------------------------------- */
 
+/* glp_write_lp returns 0 even when a write fails (a full disk, a file size
+ * limit): the file it wrote is whole only if it ends with the format's last
+ * line, "End". fd: the file GLPK wrote, by name. */
+static bool lp_complete(int fd)
+{
+    char tail[4];
+    off_t end = lseek(fd, 0, SEEK_END);
+    return end >= 4 && pread(fd, tail, 4, end - 4) == 4 && !memcmp(tail, "End\n", 4);
+}
+
 int rp_mip_export_lp(const rp_fleet *f, int move_budget, const char *path, rp_error *err)
 {
     if (!f || !path || !*path)
@@ -334,6 +344,8 @@ int rp_mip_export_lp(const rp_fleet *f, int move_budget, const char *path, rp_er
     rp_mip_result out = {0};
     mip_job j = {.f = f, .o = &o, .lp_path = w.name, .out = &out, .err = err};
     int rc = run_job(&j, build_body);
+    if (rc == 0 && w.dest && !lp_complete(w.fd))
+        rc = rp_error_set(err, RP_EIO, path, 0, 0, "cannot write: the LP file was cut short");
     if (rc < 0) {
         /* The error names the file GLPK wrote: the user's, not the temporary one. */
         if (err && !strcmp(err->file, w.name))

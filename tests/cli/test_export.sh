@@ -93,6 +93,12 @@ done
 "$bin" export "$tiny" --lp "$tmp/nodir/x.lp" >/dev/null 2>"$tmp/err"; rc=$?
 [ $rc -eq 2 ] && [ "$(cat "$tmp/err")" = "reefplan: cannot write $tmp/nodir/x.lp: No such file or directory" ] &&
   ok "unwritable LP path: exit 2" || bad "unwritable path: rc $rc, $(cat "$tmp/err")"
+# A write that fails (a 4 KiB file size limit; GLPK itself reports no
+# error): exit 1, the one line, and no file left, not even a cut one.
+(trap '' XFSZ; ulimit -f 4; "$bin" export "$tiny" --lp "$tmp/cut.lp" >/dev/null 2>"$tmp/err"); rc=$?
+[ $rc -eq 1 ] && [ "$(cat "$tmp/err")" = "$tmp/cut.lp: error: cannot write: the LP file was cut short" ] &&
+  [ -z "$(ls "$tmp" | grep '^cut\.lp')" ] && ok "a write cut short: exit 1, no LP file" ||
+  bad "cut LP: rc $rc, $(cat "$tmp/err"), $(ls "$tmp" | grep '^cut')"
 # Through a symbolic link, the file it names gets the LP; the link stays
 # and no temporary file is left.
 mkdir "$tmp/l" && ln -s real.lp "$tmp/l/link.lp"
