@@ -294,9 +294,7 @@ static int out_in_target(const opts *o)
 {
     if (!o->target_fleet || !o->out || !strcmp(o->out, "-"))
         return 0;
-    const char *slash = strrchr(o->out, '/');
-    char *dir = slash ? rp_xasprintf("%.*s", (int)(slash == o->out ? 1 : slash - o->out), o->out)
-                      : rp_xstrdup(".");
+    char *dir = rp_dir_of(o->out);
     char *a = realpath(dir, NULL), *b = realpath(o->target_fleet, NULL);
     bool inside = a && b && !strcmp(a, b);
     free(dir);

@@ -171,27 +171,41 @@ static char *follow_links(const char *path)
     return NULL;
 }
 
-int rp_out_check(const char *path)
+char *rp_dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? rp_xasprintf("%.*s", (int)(slash == path ? 1 : slash - path), path)
+                 : rp_xstrdup(".");
+}
+
+/* Where output to path goes: 1 when path is an existing file that is not
+ * regular (written in place), 0 with *dest the file a rename replaces
+ * (the caller's), -1 with errno set. */
+static int out_target(const char *path, char **dest)
 {
     struct stat st;
+    *dest = NULL;
     if (!path[0]) {
         errno = ENOENT;
         return -1;
     }
-    if (stat(path, &st) == 0) {
-        if (S_ISDIR(st.st_mode)) {
-            errno = EISDIR;
-            return -1;
-        }
-        if (!S_ISREG(st.st_mode))
-            return access(path, W_OK);
-    }
-    char *dest = follow_links(path);
-    if (!dest)
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        errno = EISDIR;
         return -1;
-    const char *slash = strrchr(dest, '/');
-    char *dir = slash ? rp_xasprintf("%.*s", (int)(slash == dest ? 1 : slash - dest), dest)
-                      : rp_xstrdup(".");
+    }
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return 1; /* a device or a FIFO: renaming over it would replace it */
+    *dest = follow_links(path);
+    return *dest ? 0 : -1;
+}
+
+int rp_out_check(const char *path)
+{
+    char *dest;
+    int t = out_target(path, &dest);
+    if (t != 0)
+        return t > 0 ? access(path, W_OK) : -1;
+    char *dir = rp_dir_of(dest);
     int rc = access(dir, W_OK | X_OK);
     int e = errno;
     free(dir);
@@ -203,26 +217,17 @@ int rp_out_check(const char *path)
 int rp_out_open(const char *path, rp_out *o)
 {
     *o = (rp_out){.fd = -1};
-    struct stat st;
-    if (!path[0]) {
-        errno = ENOENT;
+    char *dest;
+    int t = out_target(path, &dest);
+    if (t < 0)
         return -1;
-    }
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        errno = EISDIR;
-        return -1;
-    }
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-        /* A device or a FIFO: renaming over it would replace it. */
+    if (t > 0) {
         o->fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
         if (o->fd < 0)
             return -1;
         o->name = rp_xstrdup(path);
         return 0;
     }
-    char *dest = follow_links(path);
-    if (!dest)
-        return -1;
     char *tmp = rp_xasprintf("%s.tmp.XXXXXX", dest);
     int fd = mkstemp(tmp);
     if (fd < 0) {

@@ -52,6 +52,10 @@ int rp_parse_long(const char *s, long lo, long hi, long *out);
 /* Index of name in a sorted array of strings (bsearch), or -1. */
 long rp_str_index(char *const *sorted, size_t n, const char *name);
 
+/* The directory part of path ("." for a bare name, "/" for "/x"); the
+ * caller frees it. */
+char *rp_dir_of(const char *path);
+
 /* An output file written whole or not at all. A regular file or a new
  * name is written into a temporary file next to it, which rp_out_commit
  * syncs and renames over it; through a symbolic link, the file the link

@@ -263,9 +263,7 @@ int rp_outdir_check(const char *dir, rp_error *err)
                           strerror(errno));
     }
     /* The directory is made next to it and renamed into place. */
-    const char *slash = strrchr(base, '/');
-    char *parent = slash ? rp_xasprintf("%.*s", (int)(slash == base ? 1 : slash - base), base)
-                         : rp_xstrdup(".");
+    char *parent = rp_dir_of(base);
     if (rc == 0 && access(parent, W_OK | X_OK) < 0)
         rc = rp_error_set(err, RP_EUSAGE, dir, 0, 0, "cannot create a directory in %s: %s", parent,
                           strerror(errno));

@@ -769,13 +769,19 @@ static double kept_by_unplaced(const rp_solver *s, bool *kept)
 
 double rp_solver_objective(const rp_solver *s)
 {
-    bool *kept = rp_xmalloc((s->f->nreefs + 1) * sizeof *kept);
-    double total = kept_by_unplaced(s, kept);
-    free(kept);
+    double total = 0;
+    bool stays = false; /* an unplaced instance still in a reef: rare */
     for (int r = 0; r < s->nr; r++)
         total += true_reef_cost(s, r);
-    for (size_t i = 0; i < s->f->ninst; i++)
+    for (size_t i = 0; i < s->f->ninst; i++) {
         total += rp__inst_cost(s, i, s->at[i], s->tier[i]);
+        stays |= s->at[i] < 0 && s->f->inst[i].reef >= 0;
+    }
+    if (stays) {
+        bool *kept = rp_xmalloc((s->f->nreefs + 1) * sizeof *kept);
+        total += kept_by_unplaced(s, kept);
+        free(kept);
+    }
     return total;
 }
 
