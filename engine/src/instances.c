@@ -255,14 +255,55 @@ static void reader_free(reader *r, bool keep_inst)
     rp_csv_close(r->csv);
 }
 
+/* An error on a row: a duplicate id earlier in the file is the first
+ * error, and is reported instead. The failing row's own id counts when its
+ * column comes before the error's (a row has been read when read_row
+ * fails, not when the CSV reader does). */
+static int earlier_duplicate(reader *r, bool row_read, rp_error *err)
+{
+    if (!err)
+        return 0;
+    if (row_read) {
+        rp_instance in = {.id = (char *)fld(r, C_ID)};
+        RP_VEC_PUSH(&r->inst, rp_instance, in);
+        RP_VEC_PUSH(&r->lines, long, rp_csv_field_line(r->csv, (size_t)r->idx[C_ID]));
+        RP_VEC_PUSH(&r->cols, long, rp_csv_col(r->csv, (size_t)r->idx[C_ID]));
+    }
+    long first = -1;
+    long dup = find_duplicate(r->inst.data, r->inst.len, &first);
+    const long *lines = r->lines.data, *cols = r->cols.data;
+    bool before =
+        dup >= 0 && (lines[dup] < err->line || (lines[dup] == err->line && cols[dup] < err->col));
+    if (row_read) { /* the row is not kept: its id is not the reader's */
+        r->inst.len--;
+        r->lines.len--;
+        r->cols.len--;
+    }
+    if (!before)
+        return 0;
+    const rp_instance *inst = r->inst.data;
+    const char *id = (size_t)dup < r->inst.len ? inst[dup].id : fld(r, C_ID);
+    char b[72];
+    return rp_error_set(err, RP_EDUPLICATE, rp_csv_path(r->csv), lines[dup], cols[dup],
+                        "column 'instance_id': duplicate instance id '%s' (first on line %ld)",
+                        rp_error_excerpt(id, b), lines[first]);
+}
+
 static int read_rows(reader *r, rp_error *err)
 {
     int rc = rp_csv_columns(r->csv, columns, NULL, r->idx, err);
-    while (rc == 0 && (rc = rp_csv_next(r->csv, err)) == 1)
-        rc = read_row(r, err);
-    if (rc == 0)
-        rc = check_duplicates(r, err);
-    return rc;
+    if (rc < 0)
+        return rc;
+    while ((rc = rp_csv_next(r->csv, err)) == 1)
+        if ((rc = read_row(r, err)) < 0) {
+            int d = earlier_duplicate(r, true, err);
+            return d < 0 ? d : rc;
+        }
+    if (rc < 0) {
+        int d = earlier_duplicate(r, false, err);
+        return d < 0 ? d : rc;
+    }
+    return check_duplicates(r, err);
 }
 
 int rp_instances_read(rp_fleet *f, const char *path, rp_error *err)
