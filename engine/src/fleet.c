@@ -546,30 +546,37 @@ int rp_fleet_load_json(const char *dir, rp_fleet **out, rp_error *err)
     return 0;
 }
 
-static bool file_exists(const char *dir, const char *name, char **path)
+char *rp_fleet_profiles_path(const char *dir, bool *wide)
 {
-    *path = rp_xasprintf("%s/%s", dir, name);
-    if (access(*path, F_OK) == 0)
-        return true;
-    free(*path);
-    *path = NULL;
-    return false;
+    static const char *names[] = {"profiles.csv", "load.csv"};
+    struct stat st;
+    for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
+        char *path = rp_xasprintf("%s/%s", dir, names[k]);
+        if (lstat(path, &st) == 0) {
+            if (wide)
+                *wide = k == 0;
+            return path;
+        }
+        free(path);
+    }
+    return NULL;
 }
 
 static int read_profiles(rp_fleet *f, rp_error *err)
 {
-    char *path;
-    int rc;
     if (!f->prof)
         f->prof = rp_xcalloc(f->ninst * RP_NMETRICS * (size_t)f->set.slots, sizeof *f->prof);
     if (!f->peak)
         f->peak = rp_xcalloc(f->ninst * RP_NMETRICS, sizeof *f->peak);
-    if (file_exists(f->dir, "profiles.csv", &path))
-        rc = rp_profiles_read(f, path, err);
-    else if (file_exists(f->dir, "load.csv", &path))
-        rc = rp_load_read(f, path, 0, NULL, NULL, err);
-    else
+    bool wide = false;
+    char *path = rp_fleet_profiles_path(f->dir, &wide);
+    if (!path)
         return rp_error_set(err, RP_EIO, f->dir, 0, 0, "neither profiles.csv nor load.csv found");
+    int rc;
+    if (wide)
+        rc = rp_profiles_read(f, path, err);
+    else
+        rc = rp_load_read(f, path, 0, NULL, NULL, err);
     free(path);
     if (rc < 0)
         return rc;

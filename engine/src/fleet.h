@@ -136,6 +136,12 @@ void rp_fleet_free(rp_fleet *f);
 int rp_fleet_load_json(const char *dir, rp_fleet **out, rp_error *err);
 
 /* Name lookups; -1 when absent. */
+/* The fleet's load file, allocated: DIR/profiles.csv if the directory has
+ * an entry of that name (even one that cannot be opened, so that its error
+ * is reported rather than load.csv read instead; *wide true), else
+ * DIR/load.csv if it has one (*wide false), else NULL. wide may be NULL. */
+char *rp_fleet_profiles_path(const char *dir, bool *wide);
+
 int rp_fleet_find_instance(const rp_fleet *f, const char *id);
 int rp_fleet_find_reef(const rp_fleet *f, const char *name);
 int rp_fleet_find_region(const rp_fleet *f, const char *name);

@@ -85,25 +85,15 @@ static int hash_file(EVP_MD_CTX *md, const char *path, rp_error *err)
     return 0;
 }
 
-static bool file_exists(const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    if (fp)
-        fclose(fp);
-    return fp != NULL;
-}
-
 int rp_fleet_fingerprint(const rp_fleet *f, char out[80], rp_error *err)
 {
     char *paths[4];
     paths[0] = rp_xasprintf("%s/fleet.json", f->dir);
     paths[1] = rp_xstrdup(f->catalog_path);
     paths[2] = rp_xasprintf("%s/instances.csv", f->dir);
-    paths[3] = rp_xasprintf("%s/profiles.csv", f->dir);
-    if (!file_exists(paths[3])) {
-        free(paths[3]);
-        paths[3] = rp_xasprintf("%s/load.csv", f->dir);
-    }
+    paths[3] = rp_fleet_profiles_path(f->dir, NULL);
+    if (!paths[3]) /* hash_file names the file that is not there */
+        paths[3] = rp_xasprintf("%s/profiles.csv", f->dir);
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     int rc = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1
                  ? 0

@@ -46,6 +46,22 @@ set -e
 grep -q "load.csv:23:36: error: column 'value': want a finite decimal number >= 0, got '-1'" "$tmp/err" \
   || fail "message: $(cat "$tmp/err")"
 [ ! -e "$tmp/bad.csv" ] || fail "output written despite the error"
+# A fleet reads profiles.csv when it has one, load.csv only when it has
+# none: a profiles.csv that cannot be opened (a dangling link) is an error,
+# not a reason to read load.csv instead; the plan's fingerprint follows the
+# same rule.
+rm "$tmp/f/profiles.csv"
+ln -s "$tmp/nowhere.csv" "$tmp/f/profiles.csv"
+sed -i '$d' "$tmp/f/load.csv"
+set +e
+"$bin" check "$tmp/f" > "$tmp/out" 2> "$tmp/err"; rc=$?
+set -e
+[ "$rc" = 2 ] && [ ! -s "$tmp/out" ] || fail "check with a dangling profiles.csv: exit $rc"
+[ "$(cat "$tmp/err")" = "$tmp/f/profiles.csv: error: cannot open: No such file or directory" ] \
+  || fail "dangling profiles.csv: $(cat "$tmp/err")"
+rm "$tmp/f/profiles.csv"
+"$bin" check "$tmp/f" > /dev/null || fail "check on load.csv alone"
+
 set +e
 "$bin" profile 2>/dev/null; rc=$?
 set -e
