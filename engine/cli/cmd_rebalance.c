@@ -316,24 +316,35 @@ int cmd_rebalance(int argc, char **argv)
     rp_cli_log_init(o.verbose);
     rp_fleet *f;
     rp_error err;
-    if (rp_fleet_load(o.dir, &f, &err) < 0)
+    if (rp_fleet_load_json(o.dir, &f, &err) < 0)
         return rp_cli_error(&err);
+    /* The fingerprint is taken before instances.csv and the profiles are
+     * read: a file that changes while it is read leaves a plan whose
+     * fingerprint no longer matches the fleet, which verify reports. */
+    rp_plan *p = rp_plan_new();
+    if (rp_fleet_fingerprint(f, p->fingerprint, &err) < 0 || rp_fleet_load_rest(f, &err) < 0) {
+        rp_plan_free(p);
+        rp_fleet_free(f);
+        return rp_cli_error(&err);
+    }
     /* Outputs that cannot be written are refused before the search. */
     int pre = o.target_fleet ? rp_outdir_check(o.target_fleet, &err) : 0;
     if (pre < 0 || rp_cli_output_check(o.out) < 0 || out_in_target(&o) < 0) {
         if (pre < 0)
             rp_error_print(&err, stderr);
+        rp_plan_free(p);
         rp_fleet_free(f);
         return RP_EXIT_USAGE;
     }
-    rp_plan *p = rp_plan_new();
-    if (rp_fleet_fingerprint(f, p->fingerprint, &err) < 0) {
-        rp_plan_free(p);
-        rp_fleet_free(f);
-        return rp_cli_error(&err);
-    }
-    if (o.peak_profiles)
+    /* With --peak-profiles the search sees flattened profiles; the real ones
+     * are put back for the plan's peak_utilization and the target fleet. */
+    float *real = NULL;
+    size_t nprof = f->ninst * RP_NMETRICS * (size_t)f->set.slots;
+    if (o.peak_profiles && nprof) {
+        real = rp_xmalloc(nprof * sizeof *real);
+        memcpy(real, f->prof, nprof * sizeof *real);
         rp_fleet_flatten_peaks(f);
+    }
     rp_solve_opts so = {.time_limit = o.time_limit,
                         .seed = (uint64_t)o.seed,
                         .move_budget = (int)o.move_budget,
@@ -350,6 +361,7 @@ int cmd_rebalance(int argc, char **argv)
         rp_solver_free(s);
         rp_plan_free(p);
         rp_fleet_free(f);
+        free(real);
         return RP_EXIT_FAIL;
     }
     rp_stop stop = rp_solver_stop(s);
@@ -360,21 +372,12 @@ int cmd_rebalance(int argc, char **argv)
     rp_solver_free(s);
     p->settings_json = settings_echo(f, &o, (int)(o.move_budget >= -1 ? o.move_budget
                                                                       : f->set.move_budget));
-    /* With --peak-profiles f holds flattened profiles: the plan's
-     * peak_utilization (recomputed by the writer) and the target fleet come
-     * from the real ones. */
-    rp_fleet *real = NULL;
-    if (o.peak_profiles) {
-        if (rp_fleet_load(o.dir, &real, &err) < 0) {
-            rp_plan_free(p);
-            rp_fleet_free(f);
-            return rp_cli_error(&err);
-        }
+    if (real) {
+        memcpy(f->prof, real, nprof * sizeof *real);
+        free(real);
     }
-    const rp_fleet *fr = real ? real : f;
-    int rc = write_outputs(&o, fr, p, stop);
+    int rc = write_outputs(&o, f, p, stop);
     rp_plan_free(p);
-    rp_fleet_free(real);
     rp_fleet_free(f);
     return rc;
 }

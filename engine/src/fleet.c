@@ -534,6 +534,7 @@ int rp_fleet_load_json(const char *dir, rp_fleet **out, rp_error *err)
     if (rc == 0) {
         ctx c = {&doc, f, err};
         rc = parse_fleet_json(&c);
+        f->json = json_incref(doc.root);
         rp_jdoc_free(&doc);
     }
     if (rc < 0) {
@@ -585,6 +586,16 @@ static int read_profiles(rp_fleet *f, rp_error *err)
     return 0;
 }
 
+int rp_fleet_load_rest(rp_fleet *f, rp_error *err)
+{
+    char *path = rp_xasprintf("%s/instances.csv", f->dir);
+    int rc = rp_instances_read(f, path, err);
+    free(path);
+    if (rc == 0 && !f->inst_sorted)
+        rp_fleet_index_instances(f);
+    return rc < 0 ? rc : read_profiles(f, err);
+}
+
 int rp_fleet_load(const char *dir, rp_fleet **out, rp_error *err)
 {
     rp_fleet *f;
@@ -593,13 +604,7 @@ int rp_fleet_load(const char *dir, rp_fleet **out, rp_error *err)
         *out = NULL;
         return rc;
     }
-    char *path = rp_xasprintf("%s/instances.csv", f->dir);
-    rc = rp_instances_read(f, path, err);
-    free(path);
-    if (rc == 0 && !f->inst_sorted)
-        rp_fleet_index_instances(f);
-    if (rc == 0)
-        rc = read_profiles(f, err);
+    rc = rp_fleet_load_rest(f, err);
     if (rc < 0) {
         rp_fleet_free(f);
         *out = NULL;
@@ -639,6 +644,13 @@ void rp_fleet_free(rp_fleet *f)
         free(f->inst[i].id);
     for (size_t i = 0; i < f->ngroups; i++)
         free(f->groups[i]);
+    for (size_t i = 0; i < f->nx_cols; i++)
+        free(f->x_cols[i]);
+    for (size_t i = 0; f->inst_x && i < f->ninst; i++)
+        free(f->inst_x[i]);
+    json_decref(f->json);
+    free(f->x_cols);
+    free(f->inst_x);
     free(f->plans);
     free(f->regions);
     free(f->reefs);

@@ -104,6 +104,13 @@ typedef struct rp_fleet {
     size_t ninst;
     char **groups; /* distinct non-empty group names, sorted */
     size_t ngroups;
+    /* instances.csv's x_ columns, kept to be written back with the target
+     * fleet: their names, and per instance (ninst entries, or NULL when the
+     * file has none) the values one after another, each NUL-terminated. */
+    struct json_t *json; /* fleet.json as read: the target fleet is written from it */
+    char **x_cols;
+    size_t nx_cols;
+    char **inst_x;
     /* Profiles: ninst * RP_NMETRICS * slots floats, instance-major:
      * value of instance i, metric m, slot t at prof[(i*RP_NMETRICS+m)*slots+t]. */
     float *prof;
@@ -134,6 +141,9 @@ void rp_fleet_free(rp_fleet *f);
  * instances, no profiles; f->inst, f->prof and f->peak stay empty). For
  * callers and tests that need the settings, plans, regions and reefs. */
 int rp_fleet_load_json(const char *dir, rp_fleet **out, rp_error *err);
+/* The rest of rp_fleet_load after rp_fleet_load_json: instances.csv and
+ * the profiles. On error f is left for the caller to free. */
+int rp_fleet_load_rest(rp_fleet *f, rp_error *err);
 
 /* Name lookups; -1 when absent. */
 /* The fleet's load file, allocated: DIR/profiles.csv if the directory has

@@ -81,22 +81,12 @@ static void fix_catalog(const rp_fleet *f, json_t *root)
 
 static int write_fleet_json(const rp_fleet *f, const rp_plan *p, const char *tmp, rp_error *err)
 {
-    /* Read as the fleet loader reads it (a UTF-8 byte order mark skipped). */
-    char *src = rp_xasprintf("%s/fleet.json", f->dir);
-    rp_jdoc doc;
-    rp_error e2;
-    int lrc = rp_jdoc_load(src, &doc, &e2);
-    json_t *root = lrc == 0 ? json_incref(doc.root) : NULL;
-    if (lrc == 0)
-        rp_jdoc_free(&doc);
+    /* fleet.json as it was read, not as it may be now. */
+    json_t *root = json_deep_copy(f->json);
     if (!root || !json_is_object(root)) {
-        int rc = rp_error_set(err, RP_EIO, src, lrc < 0 ? e2.line : 0, lrc < 0 ? e2.col : 0,
-                              "cannot read again: %s", root ? "not an object" : e2.msg);
         json_decref(root);
-        free(src);
-        return rc;
+        return rp_error_set(err, RP_EINTERNAL, f->dir, 0, 0, "fleet.json not kept in memory");
     }
-    free(src);
     json_t *reefs = json_array();
     for (size_t r = 0; r < p->nreefs; r++)
         if (!p->reefs[r].deleted)
@@ -120,12 +110,17 @@ static int write_fleet_json(const rp_fleet *f, const rp_plan *p, const char *tmp
 
 /* ---- instances.csv ---------------------------------------------------- */
 
-static void put_field(FILE *fp, const char *s, bool last)
+static void put_value(FILE *fp, const char *s)
 {
     if (strpbrk(s, ",\"\r\n"))
         csv_fwrite(fp, s, strlen(s));
     else
         fputs(s, fp);
+}
+
+static void put_field(FILE *fp, const char *s, bool last)
+{
+    put_value(fp, s);
     fputc(last ? '\n' : ',', fp);
 }
 
@@ -189,7 +184,10 @@ static void write_instance(FILE *fp, const rp_fleet *f, const rp_plan *p, size_t
     format_moved(moves ? midnight(f->set.now) : in->last_moved, moved);
     put_field(fp, moved, false);
     format_window(&in->window, win);
-    put_field(fp, win, true);
+    put_field(fp, win, f->nx_cols == 0);
+    const char *x = f->inst_x ? f->inst_x[i] : NULL;
+    for (size_t k = 0; x && k < f->nx_cols; k++, x += strlen(x) + 1)
+        put_field(fp, x, k + 1 == f->nx_cols);
 }
 
 static int write_instances(const rp_fleet *f, const rp_plan *p, const char *tmp, rp_error *err)
@@ -203,8 +201,12 @@ static int write_instances(const rp_fleet *f, const rp_plan *p, const char *tmp,
     if (!fp) {
         rc = io_error(err, path, "cannot create");
     } else {
-        fputs("instance_id,region,plan,reef,db,compute,storage,pinned,group,last_moved,window\n",
-              fp);
+        fputs("instance_id,region,plan,reef,db,compute,storage,pinned,group,last_moved,window", fp);
+        for (size_t k = 0; k < f->nx_cols; k++) {
+            fputc(',', fp);
+            put_value(fp, f->x_cols[k]);
+        }
+        fputc('\n', fp);
         for (size_t i = 0; i < f->ninst; i++)
             write_instance(fp, f, p, i, at[i]);
         if (fflush(fp) != 0 || ferror(fp) || fsync(fileno(fp)) < 0)

@@ -36,6 +36,8 @@ typedef struct reader {
     rp_vec groups; /* char *, per instance (NULL for none) */
     rp_vec lines;  /* long, per instance */
     rp_vec cols;   /* long, column of the id per instance */
+    rp_vec xidx;   /* size_t, the x_ columns' indexes in the file */
+    rp_vec xval;   /* char *, per instance: its x_ values (rp_fleet.inst_x) */
 } reader;
 
 static const char *fld(const reader *r, int c)
@@ -140,6 +142,23 @@ static int read_extras(reader *r, rp_instance *in, rp_error *err)
     return 0;
 }
 
+/* The row's x_ values, each NUL-terminated, in one allocation. */
+static char *x_values(const reader *r)
+{
+    const size_t *xi = r->xidx.data;
+    size_t n = 0;
+    for (size_t k = 0; k < r->xidx.len; k++)
+        n += rp_csv_field_len(r->csv, xi[k]) + 1;
+    char *v = rp_xmalloc(n), *at = v;
+    for (size_t k = 0; k < r->xidx.len; k++) {
+        size_t len = rp_csv_field_len(r->csv, xi[k]);
+        memcpy(at, rp_csv_field(r->csv, xi[k]), len);
+        at[len] = '\0';
+        at += len + 1;
+    }
+    return v;
+}
+
 static int read_row(reader *r, rp_error *err)
 {
     rp_instance in;
@@ -158,6 +177,8 @@ static int read_row(reader *r, rp_error *err)
     RP_VEC_PUSH(&r->groups, char *, g[0] ? rp_xstrdup(g) : NULL);
     RP_VEC_PUSH(&r->lines, long, rp_csv_field_line(r->csv, (size_t)r->idx[C_ID]));
     RP_VEC_PUSH(&r->cols, long, rp_csv_col(r->csv, (size_t)r->idx[C_ID]));
+    if (r->xidx.len)
+        RP_VEC_PUSH(&r->xval, char *, x_values(r));
     return 0;
 }
 
@@ -246,7 +267,12 @@ static void reader_free(reader *r, bool keep_inst)
     rp_vec_free(&r->groups);
     rp_vec_free(&r->lines);
     rp_vec_free(&r->cols);
+    rp_vec_free(&r->xidx);
     if (!keep_inst) {
+        char **x = r->xval.data;
+        for (size_t i = 0; i < r->xval.len; i++)
+            free(x[i]);
+        rp_vec_free(&r->xval);
         rp_instance *inst = r->inst.data;
         for (size_t i = 0; i < r->inst.len; i++)
             free(inst[i].id);
@@ -294,6 +320,9 @@ static int read_rows(reader *r, rp_error *err)
     int rc = rp_csv_columns(r->csv, columns, NULL, r->idx, err);
     if (rc < 0)
         return rc;
+    for (size_t k = 0; k < rp_csv_ncols(r->csv); k++)
+        if (!strncmp(rp_csv_colname(r->csv, k), "x_", 2))
+            RP_VEC_PUSH(&r->xidx, size_t, k);
     while ((rc = rp_csv_next(r->csv, err)) == 1)
         if ((rc = read_row(r, err)) < 0) {
             int d = earlier_duplicate(r, true, err);
@@ -324,6 +353,16 @@ int rp_instances_read(rp_fleet *f, const char *path, rp_error *err)
     if (!r.inst.len)
         rp_vec_free(&r.inst);
     f->ninst = r.inst.len;
+    if (r.xidx.len) {
+        const size_t *xi = r.xidx.data;
+        f->nx_cols = r.xidx.len;
+        f->x_cols = rp_xcalloc(f->nx_cols, sizeof *f->x_cols);
+        for (size_t k = 0; k < f->nx_cols; k++)
+            f->x_cols[k] = rp_xstrdup(rp_csv_colname(r.csv, xi[k]));
+        f->inst_x = r.xval.len ? r.xval.data : rp_xcalloc(1, sizeof *f->inst_x);
+        if (!r.xval.len)
+            rp_vec_free(&r.xval);
+    }
     reader_free(&r, true);
     rp_fleet_index_instances(f);
     return 0;

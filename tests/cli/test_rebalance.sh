@@ -146,8 +146,11 @@ done
 # ---- determinism: same seed, same plan (solve_seconds aside) -------------
 # A search cut by --time-limit may differ, and says so (stopped_by "time
 # limit", also when the clock put the reef tier MIPs mid-search, at 60% of
-# the limit): such a run does not test determinism and fails here. The big
-# fleets get an iteration budget; the limits are generous because the
+# the limit): such a run does not test determinism and fails here. s1-200
+# and s4-3000 get an iteration budget (s1-200 also fewer large-neighbourhood
+# MIP steps: its full search takes 90 s under the sanitizers, and the
+# shorter one still runs the MIP steps, the reef tier MIPs, the LP
+# relaxation and a region's MIP bound); the limits are generous because the
 # sanitizer build is many times slower.
 det() {
   local name=$1 k=$2; shift 2
@@ -167,7 +170,7 @@ det() {
     else bad "$name: same seed, different plans"; fi
   } > "$tmp/log.det.$name" 2>&1
 }
-spawn det s1-200 40 --time-limit 300
+spawn det s1-200 40 --time-limit 300 --iterations 1500 --lns-steps 8
 spawn det s3-1000 -1 --time-limit 300
 spawn det s4-3000 40 --time-limit 300 --iterations 20000
 
@@ -324,6 +327,22 @@ stale=$(comm -23 <(echo "$movers") <(echo "$got"))
 oc=$("$bin" check "$t" --json 2>/dev/null | jq -c '.over_capacity | length')
 [ "$oc" = 0 ] && ok "target fleet: within capacity at every slot" || bad "target over capacity: $oc"
 
+# A fleet.json changed while the search runs: the target fleet is written
+# from the fleet.json that was read, and the plan's fingerprint, taken
+# before the search, no longer matches (verify says so).
+rm -rf "$tmp/chg"; cp -r "$tmp/s1-200" "$tmp/chg"
+REEFPLAN_LOG=info "$bin" rebalance "$tmp/chg" --time-limit 4 -o "$tmp/chg.json" \
+  --target-fleet "$tmp/chg.t" 2>"$tmp/chg.err" &
+chg=$!
+for _ in $(seq 600); do grep -q 'construction and lower bound' "$tmp/chg.err" && break; sleep 0.05; done
+jq '.settings.move_cooldown_days = 99' "$tmp/s1-200/fleet.json" > "$tmp/chg/fleet.json"
+wait $chg; rc=$?
+if [ "$rc" = 0 ] && cmp -s <(jq 'del(.reefs)' "$tmp/s1-200/fleet.json") <(jq 'del(.reefs)' "$tmp/chg.t/fleet.json") &&
+   "$bin" verify "$tmp/s1-200" "$tmp/chg.json" >/dev/null 2>&1 &&
+   ! "$bin" verify "$tmp/chg" "$tmp/chg.json" >"$tmp/chg.v" 2>&1 && grep -q 'fleet_fingerprint' "$tmp/chg.v"; then
+  ok "fleet.json changed during the search: the target keeps what was read, the fingerprint tells"
+else bad "fleet.json changed during the search: exit $rc, $(head -3 "$tmp/chg.v" 2>&1 | tr '\n' ';')"; fi
+
 # Unplaced instances come back as new; a catalog named by relative path is
 # made absolute; quoted CSV fields survive; peak profiles are not written.
 # The new i-6 peaks at 1000 of every metric: no reef or dedicated size holds
@@ -334,6 +353,10 @@ jq '.catalog = "cat.json" | .reefs[1].state = "broken" | .reefs[0].pool_sku = "G
   "$root/tests/fixtures/tiny/fleet.json" > "$tiny/fleet.json"
 sed -i 's/,g1,/,"g,1",/' "$tiny/instances.csv"
 echo 'i-6,westus2,standard,,,,,false,,,' >> "$tiny/instances.csv"
+# x_ columns (SPEC: allowed, not interpreted) are carried to the target.
+awk -F, -v OFS=, 'NR == 1 {print "x_owner", $0, "\"x_note, free\""; next}
+              {print "team-" $1, $0, (NR == 3 ? "\"say \"\"hi\"\", ok\"" : "")}' \
+  "$tiny/instances.csv" > "$tiny/x" && mv "$tiny/x" "$tiny/instances.csv"
 for m in db_compute db_storage_gb cpu_cores memory_gb share_gb share_iops; do
   echo "i-6,$m$(printf ',1000%.0s' $(seq 24))"
 done >> "$tiny/profiles.csv"
@@ -347,6 +370,11 @@ case $(jq -r .catalog "$tmp/tiny.t/fleet.json") in
 esac
 grep -q '"g,1"' "$tmp/tiny.t/instances.csv" && ok "target fleet: quoted group kept" \
   || bad "target group: $(cat "$tmp/tiny.t/instances.csv")"
+xs=$(head -1 "$tmp/tiny.t/instances.csv" | grep -c ',window,x_owner,"x_note, free"$')
+xs=$xs$(grep -c '^i-2,.*,team-i-2,"say ""hi"", ok"$' "$tmp/tiny.t/instances.csv")
+xs=$xs$(grep -c '^\(i-[13-6]\),.*,team-\1,$' "$tmp/tiny.t/instances.csv")
+[ "$xs" = 115 ] \
+  && ok "target fleet: x_ columns and their values kept" || bad "target x_ columns ($xs): $(cat "$tmp/tiny.t/instances.csv")"
 [ "$(jq '.reefs | map(.name) | index("wus2-02")' "$tmp/tiny.t/fleet.json")" = null ] \
   && ok "target fleet: the emptied broken reef is gone" || bad "target still has the broken reef"
 # Values compared as numbers: the fixture writes "10.0", reefplan "10".
