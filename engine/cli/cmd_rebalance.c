@@ -320,12 +320,16 @@ int cmd_rebalance(int argc, char **argv)
         return rp_cli_error(&err);
     /* The fingerprint is taken before instances.csv and the profiles are
      * read: a file that changes while it is read leaves a plan whose
-     * fingerprint no longer matches the fleet, which verify reports. */
+     * fingerprint no longer matches the fleet, which verify reports. A
+     * file that is missing or bad is reported as the loader words it. */
     rp_plan *p = rp_plan_new();
-    if (rp_fleet_fingerprint(f, p->fingerprint, &err) < 0 || rp_fleet_load_rest(f, &err) < 0) {
+    rp_error ferr;
+    int frc = rp_fleet_fingerprint(f, p->fingerprint, &ferr);
+    int lrc = rp_fleet_load_rest(f, &err);
+    if (lrc < 0 || frc < 0) {
         rp_plan_free(p);
         rp_fleet_free(f);
-        return rp_cli_error(&err);
+        return rp_cli_error(lrc < 0 ? &err : &ferr);
     }
     /* Outputs that cannot be written are refused before the search. */
     int pre = o.target_fleet ? rp_outdir_check(o.target_fleet, &err) : 0;
