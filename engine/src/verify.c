@@ -172,8 +172,10 @@ static void check_placement(rp__vctx *c, size_t i, int *budget_moves)
     }
 }
 
-/* The reasons SPEC names for staying in a draining reef are checked
- * against the fleet and the plan; any other reason is taken as given. */
+/* The reasons for staying in a draining reef: SPEC's (the move budget)
+ * and the two rule 10 gives (pinned, move cooldown) are checked against the
+ * fleet and the plan; "no reef can take it" is taken as given (a claim
+ * about every reef no single check can confirm); any other is refused. */
 static void check_reason(rp__vctx *c, size_t i, const char *why, int budget, int budget_moves)
 {
     if (strcmp(why, "move budget") == 0 && (budget < 0 || budget_moves < budget))
@@ -186,6 +188,14 @@ static void check_reason(rp__vctx *c, size_t i, const char *why, int budget, int
     else if (strcmp(why, "move cooldown") == 0 && !rp__in_cooldown(c, i))
         rp__violation(c, "instance %s: deferred for its move cooldown, but it is not in one",
                       iname(c, i));
+    else if (strcmp(why, "move budget") != 0 && strcmp(why, "pinned") != 0 &&
+             strcmp(why, "move cooldown") != 0 && strcmp(why, "no reef can take it") != 0) {
+        char b[72];
+        rp__violation(c,
+                      "instance %s: rule 9 deferred for '%s', which is not a reason to stay "
+                      "(move budget, pinned, move cooldown, no reef can take it)",
+                      iname(c, i), rp_error_excerpt(why, b));
+    }
 }
 
 static void check_deferred(rp__vctx *c, int budget, int budget_moves)
@@ -259,6 +269,17 @@ static void check_reef_stats(rp__vctx *c, int r, int count)
     }
 }
 
+/* A deleted reef holds nothing: what it states must say so. */
+static void check_deleted_stats(rp__vctx *c, const rp_plan_reef *pr)
+{
+    if (pr->instances > 0)
+        rp__violation(c, "reef %s: deleted, but states %d instances", pr->name, pr->instances);
+    for (int m = 0; m < RP_NMETRICS; m++)
+        if (pr->peak_util[m] > 0)
+            rp__violation(c, "reef %s: deleted, but states peak_utilization %s %.4f", pr->name,
+                          rp_metric_names[m], pr->peak_util[m]);
+}
+
 static void check_reefs(rp__vctx *c)
 {
     const rp_plan *p = c->p;
@@ -279,8 +300,10 @@ static void check_reefs(rp__vctx *c)
                           c->f->cat->templates[pr->template_idx].name,
                           c->f->regions[pr->region].name,
                           c->f->cat->templates[c->f->regions[pr->region].template_idx].name);
-        if (pr->deleted && count[r] == 0)
+        if (pr->deleted && count[r] == 0) {
+            check_deleted_stats(c, pr);
             continue;
+        }
         rp__eval_reef(c, &c->tgt, (int)r, pr->pool, pr->nodes, NULL, "");
         check_reef_stats(c, (int)r, count[r]);
     }

@@ -24,6 +24,7 @@ typedef struct rp__vctx {
     int *target;    /* per instance: index into p->place, -1 when not placed */
     rp__vstate tgt; /* the target placement */
     size_t nex;     /* length of an excess vector (rp__eval_reef) */
+    const char *vprefix; /* put before each violation when set */
 } rp__vctx;
 
 void rp__violation(rp__vctx *c, const char *fmt, ...) RP_PRINTF(2, 3);

@@ -283,6 +283,18 @@ static void act_set_tier(replay *r, const rp_action *a)
     int i = a->inst, t = a->resource;
     if (t < 0 || t >= RP_NTIERS || !reef_usable(r, a, a->reef) || !inst_in(r, a, a->reef))
         return;
+    /* Rule 10 at every step, not only at the end: a tier changed and
+     * changed back is still a change the executor makes. An instance that
+     * is listed unplaced stays as it is (in its broken reef, which is down). */
+    const rp_fleet *f = r->c->f;
+    const rp_instance *in = &f->inst[i];
+    const char *why = NULL;
+    if (r->c->target[i] < 0)
+        why = "is listed unplaced: it stays as it is";
+    else if (in->pinned && in->reef >= 0 && f->reefs[in->reef].state != RP_REEF_BROKEN)
+        why = "is pinned: rule 10, it keeps its tiers";
+    if (why) /* reported, and replayed as written */
+        rp__violation(r->c, "action %d (set_tier): instance %s %s", a->id, iname(r, i), why);
     if (r->st.tier[i][t] != a->from || a->from == a->to) {
         rp__violation(r->c,
                       "action %d (set_tier): instance %s has %s %s, the action goes from %s "
@@ -490,8 +502,12 @@ static void final_instances(replay *r)
                           want >= 0 ? rname(r, want) : "");
             continue;
         }
-        if (c->target[i] < 0)
+        if (c->target[i] < 0) {
+            if (memcmp(r->st.tier[i], c->f->inst[i].tier, RP_NTIERS) != 0)
+                rp__violation(r->c, "instance %s: unplaced, but the actions change its tiers",
+                              iname(r, (int)i));
             continue;
+        }
         if (memcmp(r->st.tier[i], c->tgt.tier[i], RP_NTIERS) != 0 ||
             !same_ded(c->tgt.tier[i], &r->st.ded[i], &c->tgt.ded[i]))
             rp__violation(r->c,
@@ -525,14 +541,42 @@ static void final_reefs(replay *r)
     }
 }
 
+static int cmp_wave(const void *a, const void *b)
+{
+    const rp_action *x = *(const rp_action *const *)a, *y = *(const rp_action *const *)b;
+    if (x->wave != y->wave)
+        return (x->wave > y->wave) - (x->wave < y->wave);
+    return cmp_action(a, b);
+}
+
 void rp__verify_replay(rp__vctx *c)
 {
     replay r;
     replay_init(&r, c);
+    size_t before = c->out->nviolations;
     check_ids(&r);
     for (size_t k = 0; k < r.n; k++)
         apply(&r, r.order[k]);
     final_instances(&r);
     final_reefs(&r);
+    replay_free(&r);
+    if (c->out->nviolations > before) /* its faults would be told twice */
+        return;
+    /* An executor runs the waves one after another: the plan must hold in
+     * that order too (each wave's actions here in id order), which it does
+     * when every action waits, through depends_on, for those it needs. */
+    replay_init(&r, c);
+    qsort(r.order, r.n, sizeof *r.order, cmp_wave);
+    bool same = true;
+    for (size_t k = 1; k < r.n && same; k++)
+        same = r.order[k - 1]->id < r.order[k]->id;
+    if (!same) {
+        c->vprefix = "replayed wave by wave: ";
+        for (size_t k = 0; k < r.n; k++)
+            apply(&r, r.order[k]);
+        final_instances(&r);
+        final_reefs(&r);
+        c->vprefix = NULL;
+    }
     replay_free(&r);
 }

@@ -15,9 +15,10 @@ void rp__violation(rp__vctx *c, const char *fmt, ...)
     if (o->nmsgs >= RP_VERIFY_MAX_MSGS)
         return;
     char buf[1024];
+    int n = c->vprefix ? snprintf(buf, sizeof buf, "%s", c->vprefix) : 0;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    vsnprintf(buf + n, sizeof buf - (size_t)n, fmt, ap);
     va_end(ap);
     o->msgs = rp_xreallocarray(o->msgs, o->nmsgs + 1, sizeof *o->msgs);
     o->msgs[o->nmsgs++] = rp_xstrdup(buf);

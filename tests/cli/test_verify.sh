@@ -109,6 +109,58 @@ out=$("$bin" verify "$other" "$other/stale.json"); rc=$?
 [ "$rc" = 1 ] && grep -q "fleet_fingerprint sha256:.* does not match the fleet" <<<"$out" \
   && ok "stale fingerprint" || bad "stale fingerprint: exit $rc: $out"
 
+# Plans edited from rebalance's own: each must be refused (exit 1) with the
+# violation named. has NAME FLEET PLAN LINE...: verify prints every LINE.
+has() {
+  local name=$1 dir=$2 pl=$3 out rc l
+  shift 3
+  out=$("$bin" verify "$dir" "$pl" 2>&1); rc=$?
+  [ "$rc" = 1 ] || { bad "$name: exit $rc: $out"; return; }
+  for l in "$@"; do grep -qxF -- "$l" <<<"$out" || { bad "$name: no '$l' in: $out"; return; }; done
+  ok "$name"
+}
+ed=$(fleet edits)
+"$bin" rebalance "$ed" -o "$ed/p.json" 2>/dev/null || bad "rebalance of tiny failed"
+# Rule 10 at every step: pinned i-3's compute made dedicated and shared
+# again ends where it began, but the executor would change it twice.
+jq '.actions += [
+  {id: 90, type: "set_tier", instance_id: "i-3", reef: "wus2-02", resource: "compute", from: "shared", to: "dedicated", size: 1, depends_on: [], wave: 1},
+  {id: 91, type: "set_tier", instance_id: "i-3", reef: "wus2-02", resource: "compute", from: "dedicated", to: "shared", depends_on: [90], wave: 2}]' \
+  "$ed/p.json" > "$ed/pin.json"
+has "pinned tier changed and changed back" "$ed" "$ed/pin.json" \
+  "action 90 (set_tier): instance i-3 is pinned: rule 10, it keeps its tiers" \
+  "action 91 (set_tier): instance i-3 is pinned: rule 10, it keeps its tiers"
+# Rule 9: an instance stays in a draining reef for the move budget (or for
+# being pinned, in its cooldown, or with no reef to take it), not for any
+# reason at all. wus2-01 drains; the plan made with no move budget keeps its
+# instances there, and is checked against the fleet with a budget of 40.
+dr0=$(fleet drain0 '0,/"active"/s//"draining"/; s/"move_budget": 40/"move_budget": 0/')
+dr=$(fleet drain '0,/"active"/s//"draining"/')
+"$bin" rebalance "$dr0" -o "$dr0/p.json" 2>/dev/null
+"$bin" rebalance "$dr" -o "$dr/real.json" 2>/dev/null
+jq --arg fp "$(jq -r .fleet_fingerprint "$dr/real.json")" \
+  '.fleet_fingerprint = $fp | .deferred |= map(.reason = "we felt like it")' "$dr0/p.json" > "$dr/why.json"
+has "deferred for a reason that is none" "$dr" "$dr/why.json" \
+  "instance i-1: rule 9 deferred for 'we felt like it', which is not a reason to stay (move budget, pinned, move cooldown, no reef can take it)"
+# An instance of a broken reef listed unplaced stays as it is: no action
+# may change its tiers. And a deleted reef holds nothing, whatever it states.
+br=$(fleet brk '/wus2-02/,$ s/"active"/"broken"/')
+"$bin" rebalance "$br" -o "$br/p.json" 2>/dev/null
+jq '.placements |= map(select(.instance_id != "i-4"))
+  | .unplaced = [{instance_id: "i-4", reason: "no reef can take it"}]
+  | .actions |= map(select(.type != "delete_reef" and .instance_id != "i-4"))
+  | .reefs |= map(del(.deleted, .instances))
+  | .actions += [{id: 97, type: "set_tier", instance_id: "i-4", reef: "wus2-02", resource: "storage", from: "shared", to: "dedicated", size: 100, depends_on: [], wave: 1}]' \
+  "$br/p.json" > "$br/unpl.json"
+has "tier change of an unplaced instance" "$br" "$br/unpl.json" \
+  "action 97 (set_tier): instance i-4 is listed unplaced: it stays as it is" \
+  "instance i-4: unplaced, but the actions change its tiers"
+jq '.reefs |= map(if .name == "wus2-02" then .instances = 7 | .peak_utilization.cpu_cores = 0.9 else . end)' \
+  "$br/p.json" > "$br/del.json"
+has "a deleted reef that states instances and load" "$br" "$br/del.json" \
+  "reef wus2-02: deleted, but states 7 instances" \
+  "reef wus2-02: deleted, but states peak_utilization cpu_cores 0.9000"
+
 # Input errors: exit 2, one located message on stderr (the whole line, its
 # line and column included), nothing on stdout.
 # bad_input FILE WANT: verify of $tiny/FILE is refused with exactly WANT.

@@ -141,6 +141,18 @@ expect "delete a reef that still holds an instance" \
   "instance $i: the actions leave it in $gone, the plan has it in $dst" \
   "reef $gone: flagged deleted, but no delete_reef action deletes it"
 
+# Waves: an executor runs them one after another, so the plan must also
+# hold in that order. The reef's deletion moved to wave 1 without its
+# dependencies keeps the id order valid, but wave by wave it comes before
+# the migrations that empty the reef.
+# (Those of the migrations in wave 1 with a lower id still go first.)
+n=$(q "[.actions[] | select(.type == \"migrate\" and .from_reef == \"$gone\" and (.wave > 1 or .id > $del))] | length")
+allow='^replayed wave by wave: instance '
+expect "a deletion in a wave before the migrations out" "$(A "$del") |= (.wave = 1 | .depends_on = [])" \
+  "replayed wave by wave: action $del (delete_reef): reef $gone still holds $n instance$([ "$n" = 1 ] || echo s)" \
+  "replayed wave by wave: reef $gone: flagged deleted, but no delete_reef action deletes it"
+allow=''
+
 # A reef new in the plan: created by an action, and only used after that.
 # (The summary's counts and cost then differ too: allowed.)
 allow='^summary '

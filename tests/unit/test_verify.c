@@ -149,7 +149,8 @@ START_TEST(over_capacity_at_a_slot)
     EXPECT(&r, "reef wus2-02: rule 1 db_compute at slot 14: 1.88 > 1.40");
     EXPECT(&r, "reef wus2-02: rule 1 db_compute at slot 14: 1.88 > 1.40 (after action 2)");
     EXPECT(&r, "instance i-3: rule 10 pinned, but its db changes from dedicated to shared");
-    EXPECT_N(&r, 3);
+    EXPECT(&r, "action 2 (set_tier): instance i-3 is pinned: rule 10, it keeps its tiers");
+    EXPECT_N(&r, 4);
     run_free(&r);
 }
 END_TEST
