@@ -44,6 +44,15 @@ int rp_cli_output(const char *path, const char *text)
     return 0;
 }
 
+int rp_cli_stdout_done(void)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "reefplan: cannot write to stdout: %s\n", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 int rp_cli_output_check(const char *path)
 {
     if (!path || !strcmp(path, "-"))

@@ -25,6 +25,9 @@ int rp_cli_error(const rp_error *err);
 /* Writes text to path whole or not at all ("-" or NULL: stdout).
  * Returns 0 or prints the reason and returns -1. */
 int rp_cli_output(const char *path, const char *text);
+/* After text printed to stdout: flushes it; 0, or prints the reason (a
+ * full disk, a closed pipe) and returns -1. */
+int rp_cli_stdout_done(void);
 /* Before a long run: can rp_cli_output write path (its directory exists
  * and is writable, and path is not a directory)? Returns 0, or prints the
  * reason and returns -1. */

@@ -142,6 +142,8 @@ int cmd_check(int argc, char **argv)
         free(t);
     } else {
         print_text(dir, f, &r);
+        if (rp_cli_stdout_done() < 0)
+            rc = RP_EXIT_FAIL;
     }
     rp_audit_report_free(&r);
     rp_fleet_free(f);

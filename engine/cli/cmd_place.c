@@ -129,6 +129,8 @@ int cmd_place(int argc, char **argv)
         free(line);
     } else {
         print_text(f, &req, &res);
+        if (rp_cli_stdout_done() < 0)
+            rc = RP_EXIT_FAIL;
     }
     rp_place_result_free(&res);
     rp_placer_free(pl);

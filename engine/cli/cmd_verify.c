@@ -106,6 +106,8 @@ int cmd_verify(int argc, char **argv)
             rc = RP_EXIT_FAIL;
     } else {
         print_text(p, &rep);
+        if (rp_cli_stdout_done() < 0)
+            rc = RP_EXIT_FAIL;
     }
     rp_verify_report_free(&rep);
     rp_plan_free(p);

@@ -186,12 +186,15 @@ static void try_combo(const rp_placer *p, const rp_fleet *q, const rp_place_req 
         return;
     }
     /* Keep the stated size when it still holds the load; else the cheapest
-     * that does, never below the stated node count. */
+     * that does, never below the stated node count, unless that count and
+     * the dedicated node pools break rule 5 (a reef that already does):
+     * then as many as rule 5 leaves (at least the fewest that hold it). */
     if (pool_holds(q, u, x->pool, peak, tier))
         pool = x->pool;
-    if (nodes < x->nodes)
-        nodes = x->nodes;
     const rp_template *t = &f->cat->templates[x->template_idx];
+    long room = t->max_nodes - ded_nodes;
+    if (nodes < x->nodes)
+        nodes = x->nodes <= room ? x->nodes : room > nodes ? (int)room : nodes;
     double after = p->cost[r] - f->cat->pools[x->pool].price + f->cat->pools[pool].price +
                    (nodes - x->nodes) * f->cat->vms[t->node_vm].price +
                    rp_ded_cost(q, x->template_idx, tier, &d);
@@ -386,8 +389,11 @@ static int read_request(const rp_fleet *f, const rp_jdoc *doc, rp_place_req *req
     req->group = group ? rp_fleet_find_group(f, group) : -1; /* a new group conflicts with none */
     req->id = rp_xstrdup(id);
     json_t *prof = json_object_get(doc->root, "profile");
-    if (prof && !json_is_object(prof))
-        return rp_jdoc_error(doc, "profile", err, RP_EINVALID, "expected an object");
+    if (prof && !json_is_object(prof)) {
+        char raw[72];
+        return rp_jdoc_error(doc, "profile", err, RP_EINVALID, "expected an object, got %s",
+                             rp_jdoc_raw(doc, "profile", raw));
+    }
     if (prof) {
         json_t *dummy;
         const char *k;

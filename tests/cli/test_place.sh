@@ -89,8 +89,36 @@ check_err negative '{"region": "westus2", "plan": "standard", "profile": {"cpu_c
 check_err slot-string '{"region": "westus2", "plan": "standard", "profile": {"cpu_cores": [1,1,1,"x",1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1]}}' "slot-string.json:1:75: error: profile.cpu_cores[3]: expected a number >= 0, got \"x\""
 check_err over-float-max '{"region": "westus2", "plan": "standard", "profile": {"db_compute": 1e39}}' "over-float-max.json:1:69: error: profile.db_compute: must be <= 3.40282347e+38 (profiles are 32-bit floats), got 1e39"
 check_err slot-over-float-max '{"region": "westus2", "plan": "standard", "profile": {"cpu_cores": [1,1,1,1e39,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1]}}' "slot-over-float-max.json:1:75: error: profile.cpu_cores[3]: must be <= 3.40282347e+38 (profiles are 32-bit floats), got 1e39"
+check_err profile-not-object '{"region": "westus2", "plan": "standard", "profile": [1]}' "profile-not-object.json:1:54: error: profile: expected an object, got [1]"
 "$bin" place "$fleet" >/dev/null 2>&1; rc=$?
 [ $rc = 2 ] && ok "missing --request exits 2" || bad "missing --request exit $rc"
+
+# A reef that already breaks rule 5 (4 shared nodes and a dedicated node
+# pool of 1, max_nodes 4): the option keeps no more shared nodes than rule 5
+# leaves (3, which hold the load), never the stated 4. check confirms it:
+# the instance added at that size leaves the reef within every rule.
+omn=$root/tests/fixtures/over-max-nodes
+echo '{"region": "r", "plan": "standard", "instance_id": "n"}' > omn.json
+out=$("$bin" place "$omn" --request omn.json --json); rc=$?
+v=$(jq -c '.ranked[0] | [.reef, .nodes, .resize, .compute]' <<<"$out")
+rm -rf omn; cp -r "$omn" omn
+jq '.reefs[0].nodes = 3' "$omn/fleet.json" > omn/fleet.json
+echo 'n,r,standard,x,shared,shared,shared,false,,,' >> omn/instances.csv
+oc=$("$bin" check omn --json | jq -c '.over_capacity')
+if [ $rc = 0 ] && [ "$v" = '["x",3,true,"shared"]' ] && [ "$oc" = '[]' ]; then
+  ok "a reef over rule 5: ranked at the nodes rule 5 leaves"
+else bad "reef over rule 5: exit $rc, ranked $v, check after $oc"; fi
+
+# Text output that cannot be written (a full disk): exit 1 with the reason,
+# as --json does.
+if [ -w /dev/full ]; then
+  for c in "place $fleet --request def.json" "check $fleet"; do
+    # shellcheck disable=SC2086 # the words of $c are the command's arguments
+    "$bin" $c >/dev/full 2>err.txt; rc=$?
+    if [ $rc = 1 ] && grep -q '^reefplan: cannot write to stdout' err.txt; then ok "${c%% *} to a full disk: exit 1"
+    else bad "${c%% *} to a full disk: exit $rc, $(cat err.txt)"; fi
+  done
+fi
 
 [ $fail = 0 ] && echo "place: all passed" || echo "place: FAILED"
 exit $fail
