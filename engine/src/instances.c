@@ -245,18 +245,22 @@ static long find_duplicate(const rp_instance *inst, size_t n, long *first)
     return dup;
 }
 
+/* The error for row dup, whose id first appeared on row first. */
+static int duplicate_error(const reader *r, long dup, long first, const char *id, rp_error *err)
+{
+    const long *lines = r->lines.data, *cols = r->cols.data;
+    char b[72];
+    return rp_error_set(err, RP_EDUPLICATE, rp_csv_path(r->csv), lines[dup], cols[dup],
+                        "column 'instance_id': duplicate instance id '%s' (first on line %ld)",
+                        rp_error_excerpt(id, b), lines[first]);
+}
+
 static int check_duplicates(reader *r, rp_error *err)
 {
     long first = -1;
     long dup = find_duplicate(r->inst.data, r->inst.len, &first);
-    if (dup < 0)
-        return 0;
-    const long *lines = r->lines.data, *cols = r->cols.data;
     const rp_instance *inst = r->inst.data;
-    char b[72];
-    return rp_error_set(err, RP_EDUPLICATE, rp_csv_path(r->csv), lines[dup], cols[dup],
-                        "column 'instance_id': duplicate instance id '%s' (first on line %ld)",
-                        rp_error_excerpt(inst[dup].id, b), lines[first]);
+    return dup < 0 ? 0 : duplicate_error(r, dup, first, inst[dup].id, err);
 }
 
 static void reader_free(reader *r, bool keep_inst)
@@ -308,11 +312,8 @@ static int earlier_duplicate(reader *r, bool row_read, rp_error *err)
     if (!before)
         return 0;
     const rp_instance *inst = r->inst.data;
-    const char *id = (size_t)dup < r->inst.len ? inst[dup].id : fld(r, C_ID);
-    char b[72];
-    return rp_error_set(err, RP_EDUPLICATE, rp_csv_path(r->csv), lines[dup], cols[dup],
-                        "column 'instance_id': duplicate instance id '%s' (first on line %ld)",
-                        rp_error_excerpt(id, b), lines[first]);
+    return duplicate_error(r, dup, first, (size_t)dup < r->inst.len ? inst[dup].id : fld(r, C_ID),
+                           err);
 }
 
 static int read_rows(reader *r, rp_error *err)

@@ -192,9 +192,9 @@ static void try_combo(const rp_placer *p, const rp_fleet *q, const rp_place_req 
     if (pool_holds(q, u, x->pool, peak, tier))
         pool = x->pool;
     const rp_template *t = &f->cat->templates[x->template_idx];
-    long room = t->max_nodes - ded_nodes;
-    if (nodes < x->nodes)
-        nodes = x->nodes <= room ? x->nodes : room > nodes ? (int)room : nodes;
+    long keep = x->nodes < t->max_nodes - ded_nodes ? x->nodes : t->max_nodes - ded_nodes;
+    if (nodes < keep)
+        nodes = (int)keep;
     double after = p->cost[r] - f->cat->pools[x->pool].price + f->cat->pools[pool].price +
                    (nodes - x->nodes) * f->cat->vms[t->node_vm].price +
                    rp_ded_cost(q, x->template_idx, tier, &d);
