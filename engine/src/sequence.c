@@ -1,7 +1,8 @@
 /* sequence.c - orders a plan's actions so that the replay rule of SPEC §5
  * holds: capacity is added before load arrives (sized for the load at that
  * step), a migrating instance loads both reefs until it completes, capacity
- * is released after load leaves, a group member joins a reef only after its
+ * is released after load leaves, what takes room in a reef waits (a wave
+ * later) for what gave that room, a group member joins a reef only after its
  * mates have left it, and reef deletions come last. The order is proved by
  * simulation as it is built: every action is checked against the simulated
  * reefs before it is emitted. */
@@ -23,7 +24,8 @@ typedef struct sim {
     rp_ded *ded;
     rp_vec acts;
     int *last_cap;   /* per reef: id of the last capacity action, 0 none */
-    rp_vec *outs;    /* per reef: ids of migrations out of it */
+    rp_vec *outs;    /* per reef: ids of what gave room back (migrations out, tiers made
+                      * dedicated): what takes room there waits for them */
     rp_vec *touch;   /* per reef: ids of migrations/tier changes touching it */
     int *wave_migr;  /* per (reef, wave) count, grown on demand: index reef*maxw+w */
     int maxw;
@@ -291,6 +293,8 @@ static void emit_set_tiers(sim *m, const rp_placement *pl, int to_state)
         memcpy(m->tier[i], nt, RP_NTIERS);
         m->ded[i] = nd;
         rp_use_add(&m->use[r], m->f, i, tmpl, m->tier[i], &m->ded[i], +1);
+        if (to_state == RP_DEDICATED) /* the shared load it takes away */
+            RP_VEC_PUSH(&m->outs[r], int, a->id);
         note_touch(m, r, a->id);
         set_wave(m, a);
     }

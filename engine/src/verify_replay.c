@@ -541,6 +541,152 @@ static void final_reefs(replay *r)
     }
 }
 
+/* ---- orders within a wave ----
+ *
+ * The actions of one wave may run at once, so they must hold in every order,
+ * not only in id order. Reef by reef, the worst orders are tried: for each
+ * reef touched by two or more actions of a wave, the wave's actions on it are
+ * applied (from the state before the wave) with those that take room from it
+ * first and those that give room back last. Room is counted two ways, whose
+ * worst orders differ: load against capacity (rules 1-4, 6, 7), and the node
+ * count of rule 5, which a dedicated node pool and a scale-up take. Each such
+ * order is a real order of the wave (these actions first, the rest after), so
+ * whatever breaks in it is a fault. */
+
+/* 0: a takes room from reef x (first), 1: it gives room back (last). */
+static int room_rank(const replay *r, const rp_action *a, int x, bool nodes)
+{
+    const rp_catalog *cat = r->c->f->cat;
+    switch (a->type) {
+    case RP_ACT_PLACE:
+        return 0;
+    case RP_ACT_MIGRATE:
+        return a->reef == x ? 0 : 1;
+    case RP_ACT_SET_TIER:
+        return (a->to == RP_SHARED) != nodes ? 0 : 1;
+    case RP_ACT_RESIZE_POOL: {
+        const rp_pool_sku *from = &cat->pools[a->from], *to = &cat->pools[a->to];
+        return to->db_compute < from->db_compute || (to->db_compute == from->db_compute &&
+                                                     to->max_storage_gb < from->max_storage_gb)
+                   ? 0
+                   : 1;
+    }
+    case RP_ACT_SCALE_NODES:
+        return (a->to < a->from) != nodes ? 0 : 1;
+    case RP_ACT_CREATE_REEF:
+        return 1;
+    default: /* delete_reef */
+        return 0;
+    }
+}
+
+typedef struct touch {
+    int reef, rank, id;
+    const rp_action *a;
+} touch;
+
+static int cmp_touch(const void *a, const void *b)
+{
+    const touch *x = a, *y = b;
+    if (x->reef != y->reef)
+        return (x->reef > y->reef) - (x->reef < y->reef);
+    if (x->rank != y->rank)
+        return (x->rank > y->rank) - (x->rank < y->rank);
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+/* What applying a changes, to be put back. */
+typedef struct undo {
+    int inst, reef_i, migrates, places;
+    uint8_t tier[RP_NTIERS];
+    rp_ded ded;
+    int reef[2], pool[2], nodes[2];
+    bool exists[2], created[2], deleted[2];
+} undo;
+
+static void save(const replay *r, const rp_action *a, undo *u)
+{
+    int i = a->inst;
+    u->inst = i;
+    if (i >= 0) {
+        u->reef_i = r->st.reef[i];
+        memcpy(u->tier, r->st.tier[i], RP_NTIERS);
+        u->ded = r->st.ded[i];
+        u->migrates = r->migrates[i];
+        u->places = r->places[i];
+    }
+    u->reef[0] = a->reef;
+    u->reef[1] = a->type == RP_ACT_MIGRATE ? a->from_reef : a->reef;
+    for (int k = 0; k < 2; k++) {
+        int x = u->reef[k];
+        u->pool[k] = r->pool[x];
+        u->nodes[k] = r->nodes[x];
+        u->exists[k] = r->exists[x];
+        u->created[k] = r->created[x];
+        u->deleted[k] = r->deleted[x];
+    }
+}
+
+static void restore(replay *r, const undo *u)
+{
+    for (int k = 1; k >= 0; k--) {
+        int x = u->reef[k];
+        r->pool[x] = u->pool[k];
+        r->nodes[x] = u->nodes[k];
+        r->exists[x] = u->exists[k];
+        r->created[x] = u->created[k];
+        r->deleted[x] = u->deleted[k];
+    }
+    int i = u->inst;
+    if (i >= 0) {
+        r->st.reef[i] = u->reef_i;
+        memcpy(r->st.tier[i], u->tier, RP_NTIERS);
+        r->st.ded[i] = u->ded;
+        r->migrates[i] = u->migrates;
+        r->places[i] = u->places;
+    }
+}
+
+/* The wave order[lo, hi), from the state before it, in the worst orders for
+ * each reef it touches twice or more; the state is left as it was. */
+static void check_wave_orders(replay *r, size_t lo, size_t hi)
+{
+    size_t n = 0;
+    touch *t = rp_xcalloc(2 * (hi - lo) + 1, sizeof *t);
+    undo *u = rp_xcalloc(hi - lo + 1, sizeof *u);
+    char prefix[200];
+    for (int nodes = 0; nodes < 2; nodes++) {
+        n = 0;
+        for (size_t k = lo; k < hi; k++) {
+            const rp_action *a = r->order[k];
+            t[n++] = (touch){a->reef, room_rank(r, a, a->reef, nodes), a->id, a};
+            if (a->type == RP_ACT_MIGRATE)
+                t[n++] = (touch){a->from_reef, room_rank(r, a, a->from_reef, nodes), a->id, a};
+        }
+        qsort(t, n, sizeof *t, cmp_touch);
+        for (size_t s = 0, e; s < n; s = e) {
+            bool in_id_order = true;
+            for (e = s + 1; e < n && t[e].reef == t[s].reef; e++)
+                in_id_order &= t[e].id > t[e - 1].id;
+            if (e - s < 2 || in_id_order) /* the wave-by-wave replay had this order */
+                continue;
+            snprintf(prefix, sizeof prefix,
+                     "wave %d in another order (what takes %s in reef %s first): ", t[s].a->wave,
+                     nodes ? "nodes" : "room", rname(r, t[s].reef));
+            r->c->vprefix = prefix;
+            for (size_t k = s; k < e; k++) {
+                save(r, t[k].a, &u[k - s]);
+                apply(r, t[k].a);
+            }
+            for (size_t k = e - s; k-- > 0;)
+                restore(r, &u[k]);
+            r->c->vprefix = NULL;
+        }
+    }
+    free(t);
+    free(u);
+}
+
 static int cmp_wave(const void *a, const void *b)
 {
     const rp_action *x = *(const rp_action *const *)a, *y = *(const rp_action *const *)b;
@@ -577,6 +723,19 @@ void rp__verify_replay(rp__vctx *c)
         final_instances(&r);
         final_reefs(&r);
         c->vprefix = NULL;
+    }
+    replay_free(&r);
+    if (c->out->nviolations > before)
+        return;
+    /* Within a wave, the worst orders reef by reef (check_wave_orders). */
+    replay_init(&r, c);
+    qsort(r.order, r.n, sizeof *r.order, cmp_wave);
+    for (size_t lo = 0, hi; lo < r.n; lo = hi) {
+        for (hi = lo + 1; hi < r.n && r.order[hi]->wave == r.order[lo]->wave; hi++)
+            ;
+        check_wave_orders(&r, lo, hi);
+        for (size_t k = lo; k < hi; k++)
+            apply(&r, r.order[k]);
     }
     replay_free(&r);
 }
