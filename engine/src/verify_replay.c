@@ -544,19 +544,26 @@ static void final_reefs(replay *r)
 /* ---- orders within a wave ----
  *
  * The actions of one wave may run at once, so they must hold in every order,
- * not only in id order. Reef by reef, the worst orders are tried: for each
- * reef touched by two or more actions of a wave, the wave's actions on it are
- * applied (from the state before the wave) with those that take room from it
- * first and those that give room back last. Room is counted two ways, whose
- * worst orders differ: load against capacity (rules 1-4, 6, 7), and the node
- * count of rule 5, which a dedicated node pool and a scale-up take. Each such
- * order is a real order of the wave (these actions first, the rest after), so
- * whatever breaks in it is a fault. */
+ * not only in id order. For each reef that two or more actions of a wave
+ * touch, those actions are applied from the state before the wave in the
+ * orders that are worst for that reef: what takes room from it first, what
+ * gives room back last. Every limit of rules 1-7 moves one way under each
+ * action, so for each limit one of three orders is the worst of all:
+ *   ORD_ROOM      load and counts against capacity: arrivals, tier changes
+ *                 back to shared, fewer nodes first; a pool resize first;
+ *   ORD_ROOM_LATE the same with a pool resize last (a resize may shrink one
+ *                 limit and grow another, as from a standard to a premium
+ *                 pool of more DTUs but fewer databases);
+ *   ORD_NODES     rule 5's node count: arrivals, tier changes to dedicated
+ *                 and more nodes first.
+ * Each is a real order of the wave (these actions first, the rest after),
+ * so whatever breaks in it is a fault. */
+enum { ORD_ROOM, ORD_ROOM_LATE, ORD_NODES, ORD_N };
 
-/* 0: a takes room from reef x (first), 1: it gives room back (last). */
-static int room_rank(const replay *r, const rp_action *a, int x, bool nodes)
+/* 0: a takes room from reef x in order ord (first), 1: gives it (last). */
+static int room_rank(const rp_action *a, int x, int ord)
 {
-    const rp_catalog *cat = r->c->f->cat;
+    bool nodes = ord == ORD_NODES;
     switch (a->type) {
     case RP_ACT_PLACE:
         return 0;
@@ -564,13 +571,8 @@ static int room_rank(const replay *r, const rp_action *a, int x, bool nodes)
         return a->reef == x ? 0 : 1;
     case RP_ACT_SET_TIER:
         return (a->to == RP_SHARED) != nodes ? 0 : 1;
-    case RP_ACT_RESIZE_POOL: {
-        const rp_pool_sku *from = &cat->pools[a->from], *to = &cat->pools[a->to];
-        return to->db_compute < from->db_compute || (to->db_compute == from->db_compute &&
-                                                     to->max_storage_gb < from->max_storage_gb)
-                   ? 0
-                   : 1;
-    }
+    case RP_ACT_RESIZE_POOL:
+        return ord == ORD_ROOM_LATE;
     case RP_ACT_SCALE_NODES:
         return (a->to < a->from) != nodes ? 0 : 1;
     case RP_ACT_CREATE_REEF:
@@ -647,43 +649,69 @@ static void restore(replay *r, const undo *u)
     }
 }
 
+/* Applies the m actions of g (one reef's, in order) from the current state,
+ * reporting with prefix, and puts the state back. */
+static void try_order(replay *r, touch *g, size_t m, undo *u, const char *prefix)
+{
+    r->c->vprefix = prefix;
+    for (size_t k = 0; k < m; k++) {
+        save(r, g[k].a, &u[k]);
+        apply(r, g[k].a);
+    }
+    for (size_t k = m; k-- > 0;)
+        restore(r, &u[k]);
+    r->c->vprefix = NULL;
+}
+
 /* The wave order[lo, hi), from the state before it, in the worst orders for
- * each reef it touches twice or more; the state is left as it was. */
+ * each reef it touches twice or more; the state is left as it was. An order
+ * that is id order (which the wave-by-wave replay had) or that an earlier
+ * one already was is not tried again. */
 static void check_wave_orders(replay *r, size_t lo, size_t hi)
 {
-    size_t n = 0;
-    touch *t = rp_xcalloc(2 * (hi - lo) + 1, sizeof *t);
-    undo *u = rp_xcalloc(hi - lo + 1, sizeof *u);
+    static const char *const what[ORD_N] = {"room", "room first, a pool resize last", "nodes"};
+    size_t n = 0, cap = 2 * (hi - lo) + 1;
+    touch *t = rp_xcalloc(cap, sizeof *t), *g = rp_xcalloc(cap, sizeof *g);
+    int *seen = rp_xcalloc(ORD_N * cap, sizeof *seen);
+    undo *u = rp_xcalloc(cap, sizeof *u);
     char prefix[200];
-    for (int nodes = 0; nodes < 2; nodes++) {
-        n = 0;
-        for (size_t k = lo; k < hi; k++) {
-            const rp_action *a = r->order[k];
-            t[n++] = (touch){a->reef, room_rank(r, a, a->reef, nodes), a->id, a};
-            if (a->type == RP_ACT_MIGRATE)
-                t[n++] = (touch){a->from_reef, room_rank(r, a, a->from_reef, nodes), a->id, a};
-        }
-        qsort(t, n, sizeof *t, cmp_touch);
-        for (size_t s = 0, e; s < n; s = e) {
-            bool in_id_order = true;
-            for (e = s + 1; e < n && t[e].reef == t[s].reef; e++)
-                in_id_order &= t[e].id > t[e - 1].id;
-            if (e - s < 2 || in_id_order) /* the wave-by-wave replay had this order */
+    for (size_t k = lo; k < hi; k++) {
+        const rp_action *a = r->order[k];
+        t[n++] = (touch){a->reef, 0, a->id, a};
+        if (a->type == RP_ACT_MIGRATE)
+            t[n++] = (touch){a->from_reef, 0, a->id, a};
+    }
+    qsort(t, n, sizeof *t, cmp_touch); /* by reef, then id */
+    for (size_t s = 0, e; s < n; s = e) {
+        for (e = s + 1; e < n && t[e].reef == t[s].reef; e++)
+            ;
+        size_t m = e - s;
+        if (m < 2)
+            continue;
+        for (int ord = 0; ord < ORD_N; ord++) {
+            memcpy(g, t + s, m * sizeof *g);
+            for (size_t k = 0; k < m; k++)
+                g[k].rank = room_rank(g[k].a, t[s].reef, ord);
+            qsort(g, m, sizeof *g, cmp_touch);
+            int *ids = seen + (size_t)ord * cap;
+            bool fresh = false;
+            for (size_t k = 0; k < m; k++) {
+                ids[k] = g[k].id;
+                fresh |= ids[k] != t[s + k].id;
+            }
+            for (int o = 0; o < ord && fresh; o++)
+                fresh = memcmp(ids, seen + (size_t)o * cap, m * sizeof *ids) != 0;
+            if (!fresh)
                 continue;
             snprintf(prefix, sizeof prefix,
-                     "wave %d in another order (what takes %s in reef %s first): ", t[s].a->wave,
-                     nodes ? "nodes" : "room", rname(r, t[s].reef));
-            r->c->vprefix = prefix;
-            for (size_t k = s; k < e; k++) {
-                save(r, t[k].a, &u[k - s]);
-                apply(r, t[k].a);
-            }
-            for (size_t k = e - s; k-- > 0;)
-                restore(r, &u[k]);
-            r->c->vprefix = NULL;
+                     "wave %d in another order (in reef %s, what takes %s%s): ", g[0].a->wave,
+                     rname(r, t[s].reef), what[ord], ord == ORD_ROOM_LATE ? "" : " first");
+            try_order(r, g, m, u, prefix);
         }
     }
     free(t);
+    free(g);
+    free(seen);
     free(u);
 }
 

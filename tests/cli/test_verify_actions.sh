@@ -181,6 +181,25 @@ expect "dedicated share below the smallest size" \
   "instance $i: rule 8 dedicated storage: 1 GiB outside [100, 102400]"
 allow=''
 
+# A pool resize and the migration that needs it, in one wave: with the
+# resize last (which running the wave at once allows) the pool is too small.
+# The sample's plan: a migration whose only dependency is a resize_pool of
+# its destination.
+rp=$(q '([.actions[] | select(.type == "resize_pool") | {key: (.id | tostring), value: .reef}] | from_entries) as $rp |
+  [.actions[] | select(.type == "migrate" and (.depends_on | length) == 1) |
+   select($rp[.depends_on[0] | tostring] == .to_reef)][0] | "\(.id) \(.depends_on[0]) \(.to_reef)"')
+read -r mig rsz to <<<"$rp"
+w=$(q "(.actions[] | select(.id == $rsz)).wave")
+pre="wave $w in another order (in reef $to, what takes room first, a pool resize last): reef $to: rule "
+jq "$(A "$mig") |= (.wave = $w | .depends_on = [])" "$plan" >"$tmp/m.json"
+got=$("$bin" verify "$fleet" "$tmp/m.json" --json 2>/dev/null); rc=$?
+if [ -n "$mig" ] && [ "$rc" = 1 ] && jq -e --arg p "$pre" '(.violations | length) > 0 and
+     all(.violations[]; startswith($p))' <<<"$got" >/dev/null; then
+  ok "a migration in the wave of the pool resize it needs ($mig after $rsz)"
+else
+  bad "a migration in the wave of the pool resize it needs ('$rp'): exit $rc, $(jq -c .violations <<<"$got" 2>/dev/null)"
+fi
+
 # Within a wave: its actions may run at once, so they must hold in every
 # order. On this generated fleet the search makes some tiers dedicated to
 # free pool room for instances that arrive; the arrivals must wait for the
@@ -211,7 +230,7 @@ else
   jq --argjson ids "$ids" '(.actions[] | select(.id as $i | $ids | index($i))) |= (.wave = 1 | .depends_on = [])' \
     "$tmp/gplan.json" >"$tmp/gm.json"
   got=$("$bin" verify "$gfleet" "$tmp/gm.json" --json 2>/dev/null); rc=$?
-  pre="wave 1 in another order (what takes room in reef $to first): reef $to: rule "
+  pre="wave 1 in another order (in reef $to, what takes room first): reef $to: rule "
   if [ "$rc" = 1 ] && jq -e --arg p "$pre" '(.violations | length) > 0 and
        all(.violations[]; startswith($p))' <<<"$got" >/dev/null; then
     ok "arrivals in the wave of the tier changes they need ($ids into $to)"
@@ -238,7 +257,7 @@ else
         "depends_on": [], "wave": 1}]' "$tmp/nm.json" >"$tmp/nm2.json"
   got=$("$bin" verify "$nm" "$tmp/nm2.json" --json 2>/dev/null); rc=$?
   n=$(jq '[.actions[].id] | max' "$tmp/nm2.json")
-  want="[\"wave 1 in another order (what takes nodes in reef x first): reef x: rule 5 max_nodes (shared + dedicated): 5 > 4 (after action $n)\"]"
+  want="[\"wave 1 in another order (in reef x, what takes nodes first): reef x: rule 5 max_nodes (shared + dedicated): 5 > 4 (after action $n)\"]"
   if [ "$rc" = 1 ] && [ "$(jq -c '.violations | map(select(test("^summary |^reef x: states peak_utilization ") | not))' <<<"$got")" = "$want" ] &&
     jq -e '.actions[] | select(.type == "set_tier" and .instance_id == "b" and .to == "shared" and .wave == 1)' "$tmp/nm2.json" >/dev/null; then
     ok "a dedicated node pool taken in the wave that gives one back"

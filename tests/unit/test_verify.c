@@ -331,6 +331,51 @@ START_TEST(in_memory_defects)
 }
 END_TEST
 
+/* One wave of one_move: i-5 placed into wus2-01 (action 1), i-1 migrated
+ * out of it (action 2), and here its pool resized to a larger one (action
+ * 3) that holds fewer databases (max_dbs 2 in memory, as a premium DTU pool
+ * holds fewer than the standard one below it). In id order the reef has 2
+ * databases at the resize; run at once, the resize may come before the
+ * migration out, with 3. */
+START_TEST(wave_resize_before_migration_out)
+{
+    run r;
+    verify_fixture(&r, "one_move", NULL);
+    EXPECT_N(&r, 0);
+    int to = rp_catalog_pool(r.f->cat, "GP_Gen5_8"), from = rp_catalog_pool(r.f->cat, "GP_Gen5_4");
+    ck_assert_int_ge(to, 0);
+    r.f->cat->pools[to].max_dbs = 2;
+    r.p->act = rp_xreallocarray(r.p->act, r.p->nact + 1, sizeof *r.p->act);
+    r.p->act[r.p->nact++] = (rp_action){.id = 3,
+                                        .type = RP_ACT_RESIZE_POOL,
+                                        .reef = 0,
+                                        .from_reef = -1,
+                                        .inst = -1,
+                                        .from = from,
+                                        .to = to,
+                                        .resource = -1,
+                                        .not_before = RP_NO_TIME,
+                                        .not_after = RP_NO_TIME,
+                                        .wave = 1};
+    ck_assert_str_eq(r.p->reefs[0].name, "wus2-01");
+    r.p->reefs[0].pool = to;
+    rp_verify_report rep;
+    rp_verify(r.f, r.p, &rep);
+    const char *want = "wave 1 in another order (in reef wus2-01, what takes room first): reef "
+                       "wus2-01: rule 3 max_dbs: 3 > 2 (after action 3)";
+    size_t found = 0;
+    for (size_t k = 0; k < rep.nmsgs; k++) {
+        found += !strcmp(rep.msgs[k], want);
+        /* the resize's price changes the summary; nothing else may fail */
+        ck_assert_msg(!strcmp(rep.msgs[k], want) || !strncmp(rep.msgs[k], "summary ", 8),
+                      "unexpected violation: %s", rep.msgs[k]);
+    }
+    ck_assert_uint_eq(found, 1);
+    rp_verify_report_free(&rep);
+    run_free(&r);
+}
+END_TEST
+
 /* Rule 8 for compute and storage: i-1's peaks raised past one D8s_v5 node
  * (6.256 cores, 23.768 GiB after headroom) and past a 100 GiB premium
  * share (90 GiB, 2,480 IOPS), then the plan gives it exactly those sizes. */
@@ -423,6 +468,7 @@ int main(void)
     tcase_add_test(tc, instance_missing);
     tcase_add_test(tc, in_memory_defects);
     tcase_add_test(tc, dedicated_sizes_below_peak);
+    tcase_add_test(tc, wave_resize_before_migration_out);
     suite_add_tcase(s, tc);
     return rp_test_run(s);
 }
