@@ -125,18 +125,32 @@ static void set_wave(sim *m, rp_action *a)
     a->wave = w;
 }
 
-static void cap_action(sim *m, int r, rp_action_type type, int from, int to)
+/* A capacity action on reef r. after_outs: it was sized for the reef with
+ * what has left it so far, so it waits for that (in a wave run at once it
+ * could otherwise land first). */
+static void cap_action(sim *m, int r, rp_action_type type, int from, int to, bool after_outs)
 {
     rp_action *a = new_action(m, type, r);
     a->from = from;
     a->to = to;
     depend(a, m->last_cap[r]);
+    if (after_outs)
+        depend_all(a, &m->outs[r]);
     if (type == RP_ACT_RESIZE_POOL)
         m->pool[r] = to;
     else
         m->nodes[r] = to;
     m->last_cap[r] = a->id;
     set_wave(m, a);
+}
+
+/* Does pool `to` hold less than pool `from` in any limit? (A premium DTU
+ * pool of more DTUs than a standard one holds fewer databases.) */
+static bool pool_shrinks(const rp_catalog *cat, int from, int to)
+{
+    const rp_pool_sku *a = &cat->pools[from], *b = &cat->pools[to];
+    return b->db_compute < a->db_compute || b->max_storage_gb < a->max_storage_gb ||
+           b->max_dbs < a->max_dbs || b->per_db_max < a->per_db_max;
 }
 
 static bool pool_holds(const sim *m, int r, int pool)
@@ -164,12 +178,13 @@ static bool grow_for(sim *m, int r, int i, const uint8_t tier[RP_NTIERS], const 
         int pool, nodes;
         ok = rp_use_size(&m->use[r], m->f, tmpl, &pool, &nodes, &v) == 0;
         if (ok && !pool_holds(m, r, m->pool[r]))
-            cap_action(m, r, RP_ACT_RESIZE_POOL, m->pool[r], pool);
+            cap_action(m, r, RP_ACT_RESIZE_POOL, m->pool[r], pool,
+                       pool_shrinks(m->f->cat, m->pool[r], pool));
         /* Over max_nodes (shared and dedicated nodes together), fewer shared
          * nodes that hold the load with i also hold it without i: they
          * shrink first. */
         if (ok && (nodes > m->nodes[r] || (nodes < m->nodes[r] && rule == RP_RULE_MAX_NODES)))
-            cap_action(m, r, RP_ACT_SCALE_NODES, m->nodes[r], nodes);
+            cap_action(m, r, RP_ACT_SCALE_NODES, m->nodes[r], nodes, true);
     }
     if (i >= 0)
         rp_use_add(&m->use[r], m->f, (size_t)i, tmpl, tier, d, -1);
@@ -391,9 +406,9 @@ static void emit_final(sim *m)
             continue;
         int ids_before = (int)m->acts.len;
         if (m->pool[r] != pr->pool)
-            cap_action(m, (int)r, RP_ACT_RESIZE_POOL, m->pool[r], pr->pool);
+            cap_action(m, (int)r, RP_ACT_RESIZE_POOL, m->pool[r], pr->pool, false);
         if (m->nodes[r] != pr->nodes)
-            cap_action(m, (int)r, RP_ACT_SCALE_NODES, m->nodes[r], pr->nodes);
+            cap_action(m, (int)r, RP_ACT_SCALE_NODES, m->nodes[r], pr->nodes, false);
         for (int id = ids_before + 1; id <= (int)m->acts.len; id++) {
             depend_all(act(m, id), &m->touch[r]);
             set_wave(m, act(m, id));

@@ -574,6 +574,61 @@ START_TEST(sequence_forces_capacity_before_groups)
 }
 END_TEST
 
+/* A scale-up sized for a reef that an instance with a dedicated node pool
+ * has left must wait for that migration: run in one wave, the scale-up may
+ * land first. max_nodes is 4 (in memory): wus2-01 has 3 shared nodes and
+ * b's dedicated node; b goes to wus2-02, and the new q needs a 4th shared
+ * node in wus2-01 (25 cores against 3 x 7.82). */
+START_TEST(sequence_scale_up_waits_for_the_pool_that_left)
+{
+    const tinst in[] = {
+        {"b", "wus2-01", "sds", NULL, NULL, 0.1, 0.1, 0, 24, 2, 4},
+        {"q", "", NULL, NULL, NULL, 0.1, 0.1, 0, 24, 25, 8},
+    };
+    tfleet t = make_fleet(-1, TWO_SMALL_REEFS, in, 2);
+    rp_fleet *f = t.f;
+    f->cat->templates[f->reefs[0].template_idx].max_nodes = 4;
+    rp_plan *p = rp_plan_new();
+    rp_error err = {0};
+    ck_assert_int_eq(rp_fleet_fingerprint(f, p->fingerprint, &err), 0);
+    p->nreefs = f->nreefs;
+    p->reefs = rp_xcalloc(f->nreefs, sizeof *p->reefs);
+    for (size_t r = 0; r < f->nreefs; r++)
+        p->reefs[r] = (rp_plan_reef){.name = rp_xstrdup(f->reefs[r].name),
+                                     .region = f->reefs[r].region,
+                                     .template_idx = f->reefs[r].template_idx,
+                                     .fleet_reef = (int)r,
+                                     .pool = f->reefs[r].pool,
+                                     .nodes = r == 0 ? 4 : 3};
+    p->nplace = f->ninst;
+    p->place = rp_xcalloc(f->ninst, sizeof *p->place);
+    int b = rp_fleet_find_instance(f, "b"), q = rp_fleet_find_instance(f, "q");
+    p->place[0] = (rp_placement){.inst = b, .reef = 1, .ded = {-1, 1, 0}};
+    p->place[0].tier[RP_TIER_COMPUTE] = RP_DEDICATED;
+    p->place[1] = (rp_placement){.inst = q, .reef = 0, .ded = {-1, 0, 0}};
+    rp_plan_sequence(f, p, 4, NULL);
+    const rp_action *mig = NULL, *scale = NULL;
+    for (size_t k = 0; k < p->nact; k++) {
+        if (p->act[k].type == RP_ACT_MIGRATE)
+            mig = &p->act[k];
+        if (p->act[k].type == RP_ACT_SCALE_NODES && p->act[k].reef == 0)
+            scale = &p->act[k];
+    }
+    ck_assert_ptr_nonnull(mig);
+    ck_assert_ptr_nonnull(scale);
+    ck_assert_int_eq(scale->to, 4);
+    ck_assert_int_gt(scale->wave, mig->wave);
+    rp_verify_report rep;
+    rp_verify(f, p, &rep); /* the hand-made plan states no figures: only the replay counts */
+    for (size_t k = 0; k < rep.nmsgs; k++)
+        ck_assert_msg(!strstr(rep.msgs[k], "(after action") && !strstr(rep.msgs[k], "action "),
+                      "%s", rep.msgs[k]);
+    rp_verify_report_free(&rep);
+    rp_plan_free(p);
+    free_fleet(&t);
+}
+END_TEST
+
 /* 1000 vCores, 10000 cores and 100000 GiB: more than any pool, single
  * database or node pool (1000 x Standard_D8s_v5 = 29710 GiB). */
 START_TEST(too_big_instance_is_unplaced_with_a_reason)
@@ -964,6 +1019,7 @@ int main(void)
     tcase_add_test(tc, group_mates_never_trade_reefs);
     tcase_add_test(tc, group_mates_never_rotate_reefs);
     tcase_add_test(tc, sequence_forces_capacity_before_groups);
+    tcase_add_test(tc, sequence_scale_up_waits_for_the_pool_that_left);
     tcase_add_test(tc, too_big_instance_is_unplaced_with_a_reason);
     tcase_add_test(tc, same_seed_same_plan);
     tcase_add_test(tc, progress_reports_each_step);
