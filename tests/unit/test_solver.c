@@ -532,6 +532,25 @@ END_TEST
 #define THREE_FULL_REEFS                                                                           \
     "[" FULL_REEF("wus2-01") ", " FULL_REEF("wus2-02") ", " FULL_REEF("wus2-03") "]"
 
+/* A plan to fill in by hand: the fleet's reefs at their sizes, and room for
+ * one placement per instance (none set). */
+static rp_plan *hand_plan(const rp_fleet *f)
+{
+    rp_plan *p = rp_plan_new();
+    p->nreefs = f->nreefs;
+    p->reefs = rp_xcalloc(f->nreefs, sizeof *p->reefs);
+    for (size_t r = 0; r < f->nreefs; r++)
+        p->reefs[r] = (rp_plan_reef){.name = rp_xstrdup(f->reefs[r].name),
+                                     .region = f->reefs[r].region,
+                                     .template_idx = f->reefs[r].template_idx,
+                                     .fleet_reef = (int)r,
+                                     .pool = f->reefs[r].pool,
+                                     .nodes = f->reefs[r].nodes};
+    p->nplace = f->ninst;
+    p->place = rp_xcalloc(f->ninst, sizeof *p->place);
+    return p;
+}
+
 /* A target, made by hand, that no order reaches safely: x joins its mate
  * y's reef, y goes where z is and z where x is, every reef at the largest
  * pool and every instance at 45 vCores, so no two fit in one. Nothing can
@@ -546,18 +565,7 @@ START_TEST(sequence_forces_capacity_before_groups)
     };
     tfleet t = make_fleet(-1, THREE_FULL_REEFS, in, 3);
     const rp_fleet *f = t.f;
-    rp_plan *p = rp_plan_new();
-    p->nreefs = f->nreefs;
-    p->reefs = rp_xcalloc(f->nreefs, sizeof *p->reefs);
-    for (size_t r = 0; r < f->nreefs; r++)
-        p->reefs[r] = (rp_plan_reef){.name = rp_xstrdup(f->reefs[r].name),
-                                     .region = f->reefs[r].region,
-                                     .template_idx = f->reefs[r].template_idx,
-                                     .fleet_reef = (int)r,
-                                     .pool = f->reefs[r].pool,
-                                     .nodes = f->reefs[r].nodes};
-    p->nplace = f->ninst;
-    p->place = rp_xcalloc(f->ninst, sizeof *p->place);
+    rp_plan *p = hand_plan(f);
     for (size_t i = 0; i < f->ninst; i++)
         p->place[i] =
             (rp_placement){.inst = (int)i, .reef = (f->inst[i].reef + 1) % 3, .ded = {-1, 0, 0}};
@@ -588,20 +596,10 @@ START_TEST(sequence_scale_up_waits_for_the_pool_that_left)
     tfleet t = make_fleet(-1, TWO_SMALL_REEFS, in, 2);
     rp_fleet *f = t.f;
     f->cat->templates[f->reefs[0].template_idx].max_nodes = 4;
-    rp_plan *p = rp_plan_new();
+    rp_plan *p = hand_plan(f);
     rp_error err = {0};
     ck_assert_int_eq(rp_fleet_fingerprint(f, p->fingerprint, &err), 0);
-    p->nreefs = f->nreefs;
-    p->reefs = rp_xcalloc(f->nreefs, sizeof *p->reefs);
-    for (size_t r = 0; r < f->nreefs; r++)
-        p->reefs[r] = (rp_plan_reef){.name = rp_xstrdup(f->reefs[r].name),
-                                     .region = f->reefs[r].region,
-                                     .template_idx = f->reefs[r].template_idx,
-                                     .fleet_reef = (int)r,
-                                     .pool = f->reefs[r].pool,
-                                     .nodes = r == 0 ? 4 : 3};
-    p->nplace = f->ninst;
-    p->place = rp_xcalloc(f->ninst, sizeof *p->place);
+    p->reefs[0].nodes = 4;
     int b = rp_fleet_find_instance(f, "b"), q = rp_fleet_find_instance(f, "q");
     p->place[0] = (rp_placement){.inst = b, .reef = 1, .ded = {-1, 1, 0}};
     p->place[0].tier[RP_TIER_COMPUTE] = RP_DEDICATED;
