@@ -21,6 +21,9 @@
       "instances that may change reef (-1 unlimited)")                                             \
     X(max_concurrent, "--max-concurrent", 4, 1, 1000, true, "migrations per reef in one wave")     \
     X(iterations, "--iterations", 0, 0, 1e12, true, "search iterations (0: scaled to the fleet)")  \
+    X(patience, "--patience", 0, -1, 1e12, true,                                                   \
+      "iterations without a lower objective before the search stops (0: 4000 + 4 per movable "     \
+      "instance; -1: never, the clock or --iterations ends it)")                                   \
     X(lns_steps, "--lns-steps", -2, -2, 1e9, true,                                                 \
       "large-neighbourhood MIP steps at most (-2: 300, x 24 / slots above 24 slots, x 2000 / "     \
       "instances above 2000; -1: 2% of iterations; 0: none)")                                      \
@@ -353,6 +356,7 @@ int cmd_rebalance(int argc, char **argv)
                         .seed = (uint64_t)o.seed,
                         .move_budget = (int)o.move_budget,
                         .max_iters = (long)o.iterations,
+                        .patience = (long)o.patience,
                         .lns_steps = (long)o.lns_steps,
                         .restarts = (int)o.restarts,
                         .progress = rp_cli_status_wanted() ? show_progress : NULL};

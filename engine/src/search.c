@@ -3,6 +3,7 @@
  * reefs, ruin-and-recreate, and the loop that runs them with the
  * elimination of a reef by ejection chains (eliminate.c) and the exact
  * steps (exact.c). */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -759,7 +760,9 @@ void rp_solver_run(rp_solver *s)
     moves_by_gain(s);
     rp__progress(s, "improvement");
     long max_iters = s->o.max_iters > 0 ? s->o.max_iters : 40L * s->nmovers + 4000;
-    long stall_limit = 4000 + 4L * s->nmovers;
+    long stall_limit = s->o.patience > 0    ? s->o.patience
+                       : s->o.patience == 0 ? 4000 + 4L * s->nmovers
+                                            : LONG_MAX;
     long stall = 0;
     bool mid_tiers = false;
     double last_sh, last_cost = rp__total_cost(s, &last_sh);

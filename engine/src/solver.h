@@ -33,6 +33,8 @@ typedef struct rp_solve_opts {
     uint64_t seed;
     int move_budget;   /* -1 unlimited; -2 means "use the fleet's setting" */
     long max_iters;    /* 0: default, scaled to the fleet */
+    long patience;     /* iterations without a lower objective before the search stops:
+                          0 default (4000 + 4 per movable instance), -1 never */
     long lns_steps;    /* large-neighbourhood MIP steps at most: 0 none, -1 no cap (2% of
                           the iterations), -2 RP_LNS_AUTO_STEPS, x 24 / slots above 24 slots
                           (a step's model grows with the slots), x RP_LNS_AUTO_INSTANCES /
