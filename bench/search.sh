@@ -12,7 +12,15 @@
 #  d. the large-neighbourhood MIP steps (default) against none
 #     (--lns-steps 0), search seeds 1-3, on the same fleets;
 #  e. what the reef tier MIPs at the end of the search gained in the runs
-#     of c (one run) and a (the fleet's budget), from their info log.
+#     of c (one run) and a (the fleet's budget), from their info log;
+#  f. what one instance leaving its reef is worth in the plans of a at
+#     budgets 0 and 100 (bench/bench_leavers.c, built here, on their
+#     --target-fleet): the pool and node steps one leaver takes a reef
+#     down, against what landing it elsewhere costs;
+#  g. the run with moves deferred against the first run, side by side in
+#     the log of --defer-moves 1, at budgets 10, 40 and 100 on the 10k x 24
+#     fleet of a without states (no draining or broken reef) and on two
+#     one-region fleets of 1,000 and 500 instances.
 #
 #   bash bench/search.sh [--time-limit S] [--scratch DIR] [--out FILE]
 #
@@ -20,7 +28,7 @@
 #   --scratch DIR   fleets, plans and logs (default /tmp/reefplan-bench/search)
 #   --out FILE      the report (default bench/RESULTS-search.md, replaced)
 #
-# Runs one after the other, about 12 minutes on 2 cores. Not a test: ctest
+# Runs one after the other, about 16 minutes on 2 cores. Not a test: ctest
 # never runs it.
 set -uo pipefail
 
@@ -48,6 +56,13 @@ bash "$root/scripts/build" >"$scratch/build.log" 2>&1 || { cat "$scratch/build.l
 . "$root/bench/results.sh"
 commit=$(results_tree)
 rp=$root/build/reefplan
+bl=$scratch/bench_leavers
+bl_cmd=(gcc -std=c11 -O2 -g -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes
+        -Wmissing-prototypes -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+        -I"$root/engine/src" -o "$bl" "$root/bench/bench_leavers.c"
+        "$root/build/libreefplan_core.a" $(pkg-config --libs jansson libcrypto) -lglpk -lcsv -lm)
+"${bl_cmd[@]}" >"$scratch/bench_leavers.build.log" 2>&1 ||
+  die "bench_leavers did not compile (see $scratch/bench_leavers.build.log)"
 t_start=$(date +%s)
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 fail=0
@@ -83,7 +98,7 @@ rows_a=()
 for k in 0 10 30 40 50 70 100 300 -1; do
   name=b$k
   extra=()
-  [ "$k" = 100 ] && extra=(--target-fleet "$scratch/target-100")
+  case $k in 0 | 100) extra=(--target-fleet "$scratch/target-$k") ;; esac
   run "$name" "$f10k" --move-budget "$k" "${extra[@]}"
   obj=$(sum "$name" .objective) lb=$(sum "$name" .lower_bound)
   def=$(jq -r '[.deferred[].reason] | group_by(.) | map("\(length) \(.[0])") | join(", ")' \
@@ -198,6 +213,45 @@ for pair in "200 x 24:fleet-200-24-r1" "1,000 x 24:fleet-1000-24-r1" "1,000 x 16
   [ -n "${rows_e[-1]}" ] || rows_e[-1]="| $label | (no reef tier MIP line in the log) | | | | |"
 done
 
+# ---- f. what one leaver is worth, budgets 0 and 100 -----------------------
+rows_f=()
+for k in 0 100; do
+  if ! "$bl" "$scratch/target-$k" >"$scratch/leavers-$k.txt" 2>"$scratch/leavers-$k.err"; then
+    cat "$scratch/leavers-$k.err" >&2; fail=1; continue
+  fi
+  while read -r line; do
+    rows_f+=("$(awk -v k="$k" '{
+      for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+      printf "| %s | %s | %d | %d | %.2f | %d | %d | %d | %.2f |", k, v["region"], v["reefs"],
+        v["step_reefs"], v["step_saving"], v["free_landing"], v["net_reefs"], v["greedy_moves"], v["greedy_net"]
+    }' <<<"$line")")
+  done <"$scratch/leavers-$k.txt"
+done
+
+# ---- g. moves deferred against the first run -------------------------------
+f10n=$scratch/fleet-10000-24-nostates f1k1=$scratch/fleet-1000-24-r1 f500s3=$scratch/fleet-500-24-r1-s3
+gen "$f10n" --instances 10000 --seed 7 --slots 24 --regions 3 --states off
+gen "$f1k1" --instances 1000 --seed 1 --slots 24 --regions 1
+gen "$f500s3" --instances 500 --seed 3 --slots 24 --regions 1
+rows_g=()
+for pair in "10,000 x 24, no states:$f10n" "1,000 x 24, one region:$f1k1" "500 x 24, one region, seed 3:$f500s3"; do
+  label=${pair%%:*} fleet=${pair#*:} base=$(basename "$fleet")
+  for k in 10 40 100; do
+    run "$base-d$k" "$fleet" --move-budget "$k" --defer-moves 1
+    lg=$scratch/$base-d$k.log
+    o1=$(sed -n 's/.*run 1 of 1: objective \([0-9.]*\), \([0-9.]*\) s.*/\1 \2/p' "$lg")
+    o2=$(sed -n 's/.*run 2, moves deferred: objective \([0-9.]*\), \([0-9.]*\) s.*/\1 \2/p' "$lg")
+    if [ -z "$o2" ]; then
+      rows_g+=("$(printf '| %s | %s | %.2f | (no second run: budget not spent) | | %s s | | %s |' "$label" "$k" \
+        "${o1% *}" "${o1#* }" "$(cat "$scratch/$base-d$k.ok")")")
+      continue
+    fi
+    rows_g+=("$(printf '| %s | %s | %.2f | %.2f | %+.2f%% | %s s | %s s | %s |' "$label" "$k" "${o1% *}" "${o2% *}" \
+      "$(awk -v a="${o1% *}" -v b="${o2% *}" 'BEGIN { print 100 * (b - a) / a }')" "${o1#* }" "${o2#* }" \
+      "$(cat "$scratch/$base-d$k.ok")")")
+  done
+done
+
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 took=$(($(date +%s) - t_start))
 {
@@ -268,6 +322,39 @@ took=$(($(date +%s) - t_start))
   echo "| fleet | reefs improved of tried | objective before | after | gain | time |"
   echo "|---|---|---:|---:|---:|---:|"
   printf '%s\n' "${rows_e[@]}"
+  echo
+  echo "## f. What one leaver is worth"
+  echo
+  echo "The target fleets of the budget-0 and budget-100 runs of a, read by"
+  echo "\`bench_leavers TARGET\` (\`bench/bench_leavers.c\`, built with \`${bl_cmd[*]}\`),"
+  echo "with the engine's capacity model. Every reef at the cheapest pool SKU and node count"
+  echo "that hold it; each instance that may move (active reef, not pinned, no group, out of"
+  echo "its cooldown) is taken out of its reef with its tiers kept. *step reefs*: reefs that"
+  echo "one leaver takes down in pool SKU or node count; *saving if landing is free*: the sum"
+  echo "of the best such step saving per reef, which is what a bound that lets leavers land"
+  echo "at no more than their load's unit price can credit them with; *free landing*: of"
+  echo "those reefs, how many have such a leaver that some other reef of the region takes"
+  echo "without a larger pool or node count; *net > 0*: reefs with a single move that lowers"
+  echo "the cost in all (steps at both ends, dedicated tiers, move cost); *greedy*: such moves"
+  echo "taken by net, each reef once as source or destination, and what they save in all (an"
+  echo "estimate of independent single moves, not a bound)."
+  echo
+  echo "| budget | region | reefs | step reefs | saving if landing is free | free landing | net > 0 | greedy moves | greedy net |"
+  echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|"
+  printf '%s\n' "${rows_f[@]}"
+  echo
+  echo "## g. Moves deferred against the first run"
+  echo
+  echo "Options: \`--move-budget K --defer-moves 1\`: after the first run, a second that searches"
+  echo "with the budget held back and then spends it, the better plan kept. Both objectives"
+  echo "and the time each had ended at (since the solve began) are from the run's info log;"
+  echo "*change* = (deferred - first) / first. By default (\`--defer-moves 0\`) the second run"
+  echo "follows only for a budget of at most 64 moves beyond the draining reefs', and only"
+  echo "when the first run took at most a third of the limit."
+  echo
+  echo "| fleet | budget | first run | moves deferred | change | first ended at | deferred ended at | valid |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---|"
+  printf '%s\n' "${rows_g[@]}"
 } >"$out.tmp" && mv "$out.tmp" "$out"
 echo "bench/search.sh: wrote $out" >&2
 exit $fail

@@ -24,6 +24,10 @@
     X(patience, "--patience", 0, -1, 1e12, true,                                                   \
       "iterations without a lower objective before the search stops (0: 4000 + 4 per movable "     \
       "instance; -1: never, the clock or --iterations ends it)")                                   \
+    X(defer_moves, "--defer-moves", 0, -1, 1, true,                                                \
+      "a second run that spends the budget on the plan settled without it (0: for a budget of at " \
+      "most 64 moves, all spent, in the time the first run leaves; 1: whenever the budget is "     \
+      "limited; -1: never)")                                                                       \
     X(lns_steps, "--lns-steps", -2, -2, 1e9, true,                                                 \
       "large-neighbourhood MIP steps at most (-2: 300, x 24 / slots above 24 slots, x 2000 / "     \
       "instances above 2000; -1: 2% of iterations; 0: none)")                                      \
@@ -357,6 +361,7 @@ int cmd_rebalance(int argc, char **argv)
                         .move_budget = (int)o.move_budget,
                         .max_iters = (long)o.iterations,
                         .patience = (long)o.patience,
+                        .defer_moves = (int)o.defer_moves,
                         .lns_steps = (long)o.lns_steps,
                         .restarts = (int)o.restarts,
                         .progress = rp_cli_status_wanted() ? show_progress : NULL};

@@ -323,11 +323,6 @@ static bool shake(rp_solver *s, int *buf)
     return ruin_recreate(s, buf, keep, -1);
 }
 
-/* The improvement loop stops at this share of the time limit, leaving the
- * rest to the final sweep that settles every instance at a local optimum,
- * and to the reef tier MIPs. */
-#define IMPROVE_UNTIL 0.85
-
 static bool out_of_time_frac(rp_solver *s, double frac)
 {
     if (s->o.time_limit <= 0 || rp__now_seconds() - s->t0 <= frac * s->o.time_limit)
@@ -338,7 +333,7 @@ static bool out_of_time_frac(rp_solver *s, double frac)
 
 bool rp__out_of_time(rp_solver *s)
 {
-    return out_of_time_frac(s, IMPROVE_UNTIL);
+    return out_of_time_frac(s, s->improve_until);
 }
 
 void rp__progress(rp_solver *s, const char *phase)
@@ -704,6 +699,121 @@ static void exact_tiers(rp_solver *s, int *buf, double frac, bool mid)
            rp__now_seconds() - t0);
 }
 
+/* ---- trading moves under a spent budget ------------------------------- */
+
+/* Puts moved instance j back in its original reef, with its best tiers
+ * there, recording it in jr. False (nothing changed) when it may not go
+ * back or its dedicated tiers cannot be sized there. */
+static bool send_back(rp_solver *s, size_t j, journal *jr)
+{
+    int o = s->orig[j];
+    if (o < 0 || s->at[j] == o || !s->movable[j] || !rp__may_enter(s, j, o))
+        return false;
+    rp_ded d;
+    if (!rp__ded_sizes(s, j, s->r[o].tmpl, s->orig_tier[j], &d))
+        return false;
+    rp__touch(jr, s, j);
+    rp__inst_remove(s, j);
+    rp__inst_put(s, j, o, s->orig_tier[j], &d);
+    if (s->tier_free[j])
+        rp__retier(s, j, jr);
+    return true;
+}
+
+/* With the move budget spent, trades a move made earlier for a better one:
+ * the moves were chosen before the reef tier MIPs resized the reefs, and
+ * a pool or node step that one leaver now takes off is worth more than a
+ * move that saves little. For the instances still in their reef whose best
+ * move (with one move more allowed) gains most, largest gain first, each
+ * budget-counted move is undone in turn (cheapest to undo first) and the
+ * instance moved; a trade is kept when the objective drops. Bounded by
+ * TRADE_CANDIDATES instances and the time limit. Returns whether any trade
+ * was kept. */
+#define TRADE_CANDIDATES 64
+static bool trade_moves(rp_solver *s, double frac)
+{
+    if (s->budget <= 0 || s->moves < s->budget || at_bound(s))
+        return false;
+    double t0 = rp__now_seconds(), before = rp_solver_objective(s);
+    ranked *cand = rp_xmalloc(((size_t)s->nmovers + 1) * sizeof *cand);
+    ranked *back = rp_xmalloc(((size_t)s->nmovers + 1) * sizeof *back);
+    int nc = 0, nb = 0;
+    rp_pacer pc = rp__pacer_start();
+    s->budget++;
+    for (int k = 0; k < s->nmovers; k++) {
+        size_t i = (size_t)s->movers[k];
+        if (rp__pacer_due(&pc) && out_of_time_frac(s, frac))
+            break;
+        if (s->at[i] < 0 || s->at[i] != s->orig[i] || s->forced[i])
+            continue;
+        choice ch;
+        double g = move_gain(s, i, &ch);
+        if (g > 0 && rp__counts_in_budget(s, i, ch.reef))
+            cand[nc++] = (ranked){(int)i, g};
+    }
+    s->budget--;
+    /* What undoing each budget-counted move costs, alone. */
+    for (int k = 0; k < s->nmovers && !out_of_time_frac(s, frac); k++) {
+        size_t j = (size_t)s->movers[k];
+        if (s->at[j] < 0 || !rp__counts_in_budget(s, j, s->at[j]))
+            continue;
+        journal jr = {0};
+        double sh0, c0 = rp__total_cost(s, &sh0);
+        if (send_back(s, j, &jr)) {
+            double sh1, c1 = rp__total_cost(s, &sh1);
+            back[nb++] = (ranked){(int)j, c0 - c1}; /* minus the cost: sorted cheapest first */
+            rp__rollback(s, &jr);
+        }
+        rp_vec_free(&jr.log);
+    }
+    qsort(cand, (size_t)nc, sizeof *cand, cmp_gain_desc);
+    qsort(back, (size_t)nb, sizeof *back, cmp_gain_desc);
+    if (nc > TRADE_CANDIDATES)
+        nc = TRADE_CANDIDATES;
+    int made = 0;
+    long tries = 0;
+    for (int a = 0; a < nc && !out_of_time_frac(s, frac); a++) {
+        size_t i = (size_t)cand[a].inst;
+        for (int b = 0; b < nb; b++) {
+            size_t j = (size_t)back[b].inst;
+            if (-back[b].gain >= cand[a].gain)
+                break; /* alone, undoing j costs more than moving i gains */
+            if (s->at[i] != s->orig[i] || s->at[j] == s->orig[j] ||
+                !rp__counts_in_budget(s, j, s->at[j]))
+                continue;
+            if (rp__pacer_due(&pc) && out_of_time_frac(s, frac))
+                break;
+            tries++;
+            journal jr = {0};
+            double sh0, c0 = rp__total_cost(s, &sh0);
+            bool kept = false;
+            if (send_back(s, j, &jr)) {
+                choice ch = rp__best_place(s, i, false);
+                if (ch.reef >= 0) {
+                    rp__touch(&jr, s, i);
+                    rp__apply_choice(s, i, &ch);
+                    double sh1, c1 = rp__total_cost(s, &sh1);
+                    kept = rp__improves(c1 - c0, sh1 - sh0);
+                }
+                if (!kept)
+                    rp__rollback(s, &jr);
+            }
+            rp_vec_free(&jr.log);
+            if (kept) {
+                made++;
+                break;
+            }
+        }
+    }
+    free(cand);
+    free(back);
+    rp_log(RP_LOG_INFO,
+           "trading moves: %d candidates, %d moves to undo, %ld tried, %d made, "
+           "objective %.2f -> %.2f, %.2f s",
+           nc, nb, tries, made, before, rp_solver_objective(s), rp__now_seconds() - t0);
+    return made > 0;
+}
+
 /* The lower bound of the instances placed now, its reef-by-reef part
  * guided by the current plan. */
 static double guided_bound(rp_solver *s)
@@ -722,6 +832,13 @@ static double guided_bound(rp_solver *s)
     free(placed);
     return lb;
 }
+
+/* A run with moves deferred stops its first search at these shares of its
+ * time limit (loop, reef tier MIPs), leaving the rest to the second. */
+#define DEFER_IMPROVE_UNTIL 0.4
+#define DEFER_TIERS_UNTIL 0.45
+
+static void improve(rp_solver *s, int *buf, double tiers_until);
 
 void rp_solver_run(rp_solver *s)
 {
@@ -754,10 +871,39 @@ void rp_solver_run(rp_solver *s)
         if (s->at[i] >= 0 && s->r[s->at[i]].state == RP_REEF_DRAINING)
             move_one(s, i, NULL);
     }
+    s->drain_moves = s->moves;
     rp__progress(s, "packing");
     pack_regions(s);
+    int budget = s->budget;
+    if (s->defer_moves && budget > s->moves) {
+        /* First the search with the budget held back, then the budget spent
+         * on the plan that search settled on. */
+        s->budget = s->moves;
+        s->improve_until = DEFER_IMPROVE_UNTIL;
+        improve(s, buf, DEFER_TIERS_UNTIL);
+        s->budget = budget;
+        s->improve_until = RP_IMPROVE_UNTIL;
+    }
     rp__progress(s, "moves by gain");
     moves_by_gain(s);
+    improve(s, buf, TIER_END_UNTIL);
+    if (trade_moves(s, TIER_END_UNTIL))
+        sweep(s, 50, NULL);
+    free(buf);
+    if (!at_bound(s))
+        rp__exact_lp_bound(s);
+    if (!at_bound(s))
+        rp__exact_region_bounds(s);
+    rp_log(RP_LOG_INFO, "search: %ld iterations, %.2f s, objective %.2f, stopped by %s", s->iters,
+           rp__now_seconds() - s->t0, rp_solver_objective(s), rp_stop_names[rp_solver_stop(s)]);
+}
+
+/* The improvement loop (step 3 of the README's "How it searches"), then the
+ * final sweep, the tiers at unit prices and the reef tier MIPs until
+ * `tiers_until` of the time limit. */
+static void improve(rp_solver *s, int *buf, double tiers_until)
+{
+    const rp_fleet *f = s->f;
     rp__progress(s, "improvement");
     long max_iters = s->o.max_iters > 0 ? s->o.max_iters : 40L * s->nmovers + 4000;
     long stall_limit = s->o.patience > 0    ? s->o.patience
@@ -798,7 +944,7 @@ void rp_solver_run(rp_solver *s)
                 mid_tiers = true;
                 s->timed_out = true;
                 double at = (rp__now_seconds() - s->t0) / s->o.time_limit;
-                exact_tiers(s, buf, fmin(at + TIER_MID_SHARE, IMPROVE_UNTIL), true);
+                exact_tiers(s, buf, fmin(at + TIER_MID_SHARE, s->improve_until), true);
             }
             rp__progress(s, "improvement");
         }
@@ -851,14 +997,7 @@ void rp_solver_run(rp_solver *s)
         if (!tiers_at_unit_prices(s, true))
             break;
     rp_log(RP_LOG_INFO, "sweep: objective %.2f -> %.2f", before_sweep, rp_solver_objective(s));
-    exact_tiers(s, buf, TIER_END_UNTIL, false);
-    free(buf);
-    if (!at_bound(s))
-        rp__exact_lp_bound(s);
-    if (!at_bound(s))
-        rp__exact_region_bounds(s);
-    rp_log(RP_LOG_INFO, "search: %ld iterations, %.2f s, objective %.2f, stopped by %s", s->iters,
-           rp__now_seconds() - s->t0, rp_solver_objective(s), rp_stop_names[rp_solver_stop(s)]);
+    exact_tiers(s, buf, tiers_until, false);
 }
 
 const char *const rp_stop_names[4] = {"lower bound", "time limit", "iterations", "stagnation"};
@@ -874,6 +1013,12 @@ rp_stop rp_solver_stop(const rp_solver *s)
 
 /* A restart begins only while this share of the time limit is left. */
 #define RESTART_MIN_SHARE 0.1
+/* The run with moves deferred follows only runs that took at most this
+ * share of the time limit, and only for a budget of at most
+ * DEFER_MAX_MOVES moves beyond those of the draining reefs: with more, the
+ * search that moves from the start does better (bench/search.sh). */
+#define DEFER_IDLE (1.0 / 3.0)
+#define DEFER_MAX_MOVES 64
 
 /* Is a better than b: a plan before no plan, then the lower objective. */
 static bool better_run(rp_solver *a, rp_solver *b)
@@ -913,8 +1058,10 @@ rp_solver *rp_solver_solve(const rp_fleet *f, const rp_solve_opts *o)
         rp_solver_run(s);
         cut |= s->timed_out;
         lb = fmax(lb, s->lb);
-        rp_log(RP_LOG_INFO, "run %d of %d: objective %.2f, %.2f s", k + 1, runs,
-               rp_solver_objective(s), rp__now_seconds() - t0);
+        rp_log(RP_LOG_INFO,
+               "run %d of %d: objective %.2f, %.2f s; moves %d of %d, %d by draining reefs", k + 1,
+               runs, rp_solver_objective(s), rp__now_seconds() - t0, s->moves, s->budget,
+               s->drain_moves);
         bool done = at_bound(s);
         if (!best || better_run(s, best)) {
             rp_solver_free(best);
@@ -924,6 +1071,45 @@ rp_solver *rp_solver_solve(const rp_fleet *f, const rp_solve_opts *o)
         }
         if (done)
             break;
+    }
+    /* A small budget, all spent (with --defer-moves 1, any limited budget):
+     * one more run that first settles the plan
+     * without those moves and then spends them, the better plan kept. The
+     * early moves are chosen on reefs not yet resized, where a step that
+     * one leaver takes off is often one the search takes off anyway; on the
+     * settled plan they go where they still save. Only when the runs so far
+     * ended by themselves (not by the clock) in at most DEFER_IDLE of the
+     * limit. */
+    double used = rp__now_seconds() - t0;
+    int spare = best->budget - best->drain_moves;
+    bool want = o->defer_moves > 0 || (o->defer_moves == 0 && spare <= DEFER_MAX_MOVES &&
+                                       (o->time_limit <= 0 || used <= DEFER_IDLE * o->time_limit));
+    if (want && o->defer_moves > 0 && o->time_limit > 0 &&
+        o->time_limit - used < RESTART_MIN_SHARE * o->time_limit) {
+        want = false;
+        cut = true; /* asked for, but the clock left no time for it */
+    }
+    if (want && !cut && !at_bound(best) && spare > 0 &&
+        (o->defer_moves > 0 || best->moves >= best->budget)) {
+        rp_solve_opts ok = *o;
+        if (o->time_limit > 0)
+            ok.time_limit = o->time_limit - used;
+        rp_solver *s = rp_solver_new(f, &ok);
+        s->defer_moves = true;
+        s->run = s->runs = runs + 1;
+        s->solve_t0 = t0;
+        s->solve_limit = o->time_limit;
+        rp_solver_run(s);
+        cut |= s->timed_out;
+        lb = fmax(lb, s->lb);
+        rp_log(RP_LOG_INFO, "run %d, moves deferred: objective %.2f, %.2f s", runs + 1,
+               rp_solver_objective(s), rp__now_seconds() - t0);
+        if (better_run(s, best)) {
+            rp_solver_free(best);
+            best = s;
+        } else {
+            rp_solver_free(s);
+        }
     }
     /* Every run's bound holds for every plan; the chosen one reports the
      * strongest, and whether the clock had a say in any run. */

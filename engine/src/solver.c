@@ -658,6 +658,7 @@ rp_solver *rp_solver_new(const rp_fleet *f, const rp_solve_opts *o)
     s->budget = o->move_budget >= -1 ? o->move_budget : f->set.move_budget;
     s->rng = o->seed * 0x2545F4914F6CDD1DULL + 1;
     s->run = s->runs = 1;
+    s->improve_until = RP_IMPROVE_UNTIL;
     s->solve_limit = o->time_limit;
     size_t n = f->ninst ? f->ninst : 1;
     s->at = rp_xmalloc(n * sizeof(int));

@@ -15,6 +15,10 @@
 #define PEN_DRAIN 1e5
 #define IMPROVE_EPS 1e-6
 #define MAX_POOLS 256
+/* The improvement loop stops at this share of the time limit, leaving the
+ * rest to the final sweep that settles every instance at a local optimum,
+ * and to the reef tier MIPs. */
+#define RP_IMPROVE_UNTIL 0.85
 
 typedef struct sreef {
     int fleet_reef; /* -1: a reef the plan may create */
@@ -63,6 +67,12 @@ struct rp_solver {
     bool smooth; /* price shared capacity by the unit (construction) */
     bool timed_out; /* the time limit cut some step short */
     bool iters_spent; /* the improvement loop used its whole iteration budget */
+    /* The improvement loop stops at this share of the time limit. */
+    double improve_until;
+    /* Moves deferred: the run first searches with no budget-counted move
+     * beyond the draining reefs', then spends the budget (search.c). */
+    bool defer_moves;
+    int drain_moves; /* budget-counted moves made by the draining reefs first */
     /* Progress reports: the run among the solve's runs, when the solve
      * began and its whole limit, the last report. */
     int run, runs;
