@@ -1073,24 +1073,24 @@ rp_solver *rp_solver_solve(const rp_fleet *f, const rp_solve_opts *o)
             break;
     }
     /* A small budget, all spent (with --defer-moves 1, any limited budget):
-     * one more run that first settles the plan
-     * without those moves and then spends them, the better plan kept. The
-     * early moves are chosen on reefs not yet resized, where a step that
-     * one leaver takes off is often one the search takes off anyway; on the
-     * settled plan they go where they still save. Only when the runs so far
-     * ended by themselves (not by the clock) in at most DEFER_IDLE of the
-     * limit. */
+     * one more run that first settles the plan without those moves and then
+     * spends them, the better plan kept. The early moves are chosen on reefs
+     * not yet resized, where a step that one leaver takes off is often one
+     * the search takes off anyway; on the settled plan they go where they
+     * still save. By default only when the runs so far ended by themselves
+     * (not by the clock) in at most DEFER_IDLE of the limit; asked for, it
+     * needs a tenth of the limit left, as a restart does. */
     double used = rp__now_seconds() - t0;
     int spare = best->budget - best->drain_moves;
-    bool want = o->defer_moves > 0 || (o->defer_moves == 0 && spare <= DEFER_MAX_MOVES &&
-                                       (o->time_limit <= 0 || used <= DEFER_IDLE * o->time_limit));
-    if (want && o->defer_moves > 0 && o->time_limit > 0 &&
-        o->time_limit - used < RESTART_MIN_SHARE * o->time_limit) {
-        want = false;
+    bool eligible = !cut && !at_bound(best) && spare > 0 &&
+                    (o->defer_moves > 0 || (o->defer_moves == 0 && spare <= DEFER_MAX_MOVES &&
+                                            best->moves >= best->budget));
+    bool time_ok = o->time_limit <= 0 ||
+                   (o->defer_moves > 0 ? o->time_limit - used >= RESTART_MIN_SHARE * o->time_limit
+                                       : used <= DEFER_IDLE * o->time_limit);
+    if (eligible && !time_ok && o->defer_moves > 0)
         cut = true; /* asked for, but the clock left no time for it */
-    }
-    if (want && !cut && !at_bound(best) && spare > 0 &&
-        (o->defer_moves > 0 || best->moves >= best->budget)) {
+    if (eligible && time_ok) {
         rp_solve_opts ok = *o;
         if (o->time_limit > 0)
             ok.time_limit = o->time_limit - used;
