@@ -172,7 +172,7 @@ det() {
 }
 spawn det s1-200 40 --time-limit 300 --iterations 1500 --lns-steps 8
 spawn det s3-1000 -1 --time-limit 300
-spawn det s4-3000 40 --time-limit 300 --iterations 20000
+spawn det s4-3000 40 --time-limit 300 --iterations 8000
 
 # ---- the LP relaxation bound ----------------------------------------------
 # s1-200 with a limit of 300 s: the LP relaxation of the whole model (its
@@ -623,16 +623,19 @@ spawn tier_mips > "$tmp/log.tier_mips" 2>&1
 # spent at once by the first run, goes further on the plan settled without
 # it (run 2 of the log); the plan is that run's, and valid. A move of the
 # first run is traded for a better one once the reef tier MIPs have resized
-# the reefs. At a budget of 100 (more than 64 moves) and at 0 there is no
-# such run; --defer-moves 1 asks for one at 100, and -1 turns it off at 20.
+# the reefs. At a budget of 100 (more than 64 moves) there is no such run;
+# --defer-moves 1 asks for one at 100, and -1 turns it off at 20, where the
+# plan is then the first run's. (No large-neighbourhood MIP steps: they
+# cost most of the time under the sanitizers.)
 gen d1-1000 --instances 1000 --seed 1 --slots 24 --regions 1
 deferred() {
   local k
-  for k in 20 100 0 20:-1 100:1; do
+  for k in 20 100 20:-1 100:1; do
     local b=${k%%:*} d=0
     [ "$b" = "$k" ] || d=${k#*:}
     REEFPLAN_LOG=info "$bin" rebalance "$tmp/d1-1000" --move-budget "$b" --defer-moves "$d" \
-      --time-limit 300 -o "$tmp/defer.$k.json" --json >"$tmp/defer.$k.sum" 2>"$tmp/defer.$k.err" ||
+      --lns-steps 0 --time-limit 300 -o "$tmp/defer.$k.json" --json >"$tmp/defer.$k.sum" \
+      2>"$tmp/defer.$k.err" ||
       { bad "moves deferred: rebalance at budget $k failed"; return; }
     "$bin" verify "$tmp/d1-1000" "$tmp/defer.$k.json" --move-budget "$b" >/dev/null 2>&1 ||
       bad "moves deferred: the plan at budget $k is not valid"
@@ -650,9 +653,12 @@ deferred() {
   if [ -n "$tr" ] && awk -v a="${tr% *}" -v b="${tr#* }" 'BEGIN { exit !(b < a) }'; then
     ok "budget 20: trading a move lowers the objective (${tr% *} -> ${tr#* })"
   else bad "budget 20: no trade of moves lowered the objective"; fi
-  if ! grep -q "moves deferred" "$tmp/defer.100.err" "$tmp/defer.0.err" "$tmp/defer.20:-1.err"; then
-    ok "budgets 100 and 0, and 20 with --defer-moves -1: no run with moves deferred"
-  else bad "a run with moves deferred at budget 100 or 0, or with --defer-moves -1"; fi
+  local off
+  off=$(jq .objective "$tmp/defer.20:-1.sum")
+  if ! grep -q "moves deferred" "$tmp/defer.100.err" "$tmp/defer.20:-1.err" &&
+     awk -v a="$r1" -v o="$off" 'BEGIN { exit !(o - a < 0.01 && a - o < 0.01) }'; then
+    ok "budget 100, and 20 with --defer-moves -1 (the first run's plan, $off): no run with moves deferred"
+  else bad "a run with moves deferred at budget 100 or with --defer-moves -1 ($off against $r1)"; fi
   r1=$(sed -n 's/.*run 1 of 1: objective \([0-9.]*\),.*/\1/p' "$tmp/defer.100:1.err")
   r2=$(sed -n 's/.*run 2, moves deferred: objective \([0-9.]*\),.*/\1/p' "$tmp/defer.100:1.err")
   obj=$(jq .objective "$tmp/defer.100:1.sum")
