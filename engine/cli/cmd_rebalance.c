@@ -26,8 +26,8 @@
       "instance; -1: never, the clock or --iterations ends it)")                                   \
     X(defer_moves, "--defer-moves", 0, -1, 1, true,                                                \
       "a second run that spends the budget on the plan settled without it (0: for a budget of at " \
-      "most 64 moves, all spent, in the time the first run leaves; 1: whenever the budget is "     \
-      "limited; -1: never)")                                                                       \
+      "most 64 moves, all spent, on 1000 instances or more, in the time the first run leaves; "    \
+      "1: whenever the budget is limited; -1: never)")                                             \
     X(lns_steps, "--lns-steps", -2, -2, 1e9, true,                                                 \
       "large-neighbourhood MIP steps at most (-2: 300, x 24 / slots above 24 slots, x 2000 / "     \
       "instances above 2000; -1: 2% of iterations; 0: none)")                                      \

@@ -1019,6 +1019,9 @@ rp_stop rp_solver_stop(const rp_solver *s)
  * search that moves from the start does better (bench/search.sh). */
 #define DEFER_IDLE (1.0 / 3.0)
 #define DEFER_MAX_MOVES 64
+/* Nor for fleets of fewer instances than this: on fleets of a few hundred
+ * the moves chosen early did better in every run of bench/search.sh g. */
+#define DEFER_MIN_INSTANCES 1000
 
 /* Is a better than b: a plan before no plan, then the lower objective. */
 static bool better_run(rp_solver *a, rp_solver *b)
@@ -1082,9 +1085,10 @@ rp_solver *rp_solver_solve(const rp_fleet *f, const rp_solve_opts *o)
      * needs a tenth of the limit left, as a restart does. */
     double used = rp__now_seconds() - t0;
     int spare = best->budget - best->drain_moves;
-    bool eligible = !cut && !at_bound(best) && spare > 0 &&
-                    (o->defer_moves > 0 || (o->defer_moves == 0 && spare <= DEFER_MAX_MOVES &&
-                                            best->moves >= best->budget));
+    bool eligible =
+        !cut && !at_bound(best) && spare > 0 &&
+        (o->defer_moves > 0 || (o->defer_moves == 0 && spare <= DEFER_MAX_MOVES &&
+                                best->moves >= best->budget && f->ninst >= DEFER_MIN_INSTANCES));
     bool time_ok = o->time_limit <= 0 ||
                    (o->defer_moves > 0 ? o->time_limit - used >= RESTART_MIN_SHARE * o->time_limit
                                        : used <= DEFER_IDLE * o->time_limit);
