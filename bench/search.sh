@@ -242,8 +242,9 @@ for pair in "10,000 x 24, no states:$f10n" "1,000 x 24, one region:$f1k1" "500 x
     o1=$(sed -n 's/.*run 1 of 1: objective \([0-9.]*\), \([0-9.]*\) s.*/\1 \2/p' "$lg")
     o2=$(sed -n 's/.*run 2, moves deferred: objective \([0-9.]*\), \([0-9.]*\) s.*/\1 \2/p' "$lg")
     if [ -z "$o2" ]; then
-      rows_g+=("$(printf '| %s | %s | %.2f | (no second run: budget not spent) | | %s s | | %s |' "$label" "$k" \
-        "${o1% *}" "${o1#* }" "$(cat "$scratch/$base-d$k.ok")")")
+      why=$(sed -n 's/.*run 1 of 1: .*; \(moves [0-9]* of [0-9-]*, [0-9]* by draining reefs\).*/\1/p' "$lg")
+      rows_g+=("$(printf '| %s | %s | %.2f | (no second run: %s) | | %s s | | %s |' "$label" "$k" \
+        "${o1% *}" "${why:-see the log}" "${o1#* }" "$(cat "$scratch/$base-d$k.ok")")")
       continue
     fi
     rows_g+=("$(printf '| %s | %s | %.2f | %.2f | %+.2f%% | %s s | %s s | %s |' "$label" "$k" "${o1% *}" "${o2% *}" \
@@ -349,8 +350,9 @@ took=$(($(date +%s) - t_start))
   echo "with the budget held back and then spends it, the better plan kept. Both objectives"
   echo "and the time each had ended at (since the solve began) are from the run's info log;"
   echo "*change* = (deferred - first) / first. By default (\`--defer-moves 0\`) the second run"
-  echo "follows only for a budget of at most 64 moves beyond the draining reefs', and only"
-  echo "when the first run took at most a third of the limit."
+  echo "follows only on fleets of 1,000 instances or more, for a budget of at most 64 moves"
+  echo "beyond the draining reefs', all spent, and only when the first run took at most a"
+  echo "third of the limit."
   echo
   echo "| fleet | budget | first run | moves deferred | change | first ended at | deferred ended at | valid |"
   echo "|---|---:|---:|---:|---:|---:|---:|---|"
