@@ -24,7 +24,7 @@
     X(patience, "--patience", 0, -1, 1e12, true,                                                   \
       "iterations without a lower objective before the search stops (0: 4000 + 4 per movable "     \
       "instance; -1: never, the clock or --iterations ends it)")                                   \
-    X(defer_moves, "--defer-moves", 0, -1, 1, true,                                                \
+    X(defer_moves, "--defer-moves", -1, -1, 1, true,                                               \
       "a second run that spends the budget on the plan settled without it (0: for a budget of at " \
       "most 64 moves, all spent, on 1000 instances or more, in the time the first run leaves; "    \
       "1: whenever the budget is limited; -1: never)")                                             \

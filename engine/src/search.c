@@ -835,8 +835,8 @@ static double guided_bound(rp_solver *s)
 
 /* A run with moves deferred stops its first search at these shares of its
  * time limit (loop, reef tier MIPs), leaving the rest to the second. */
-#define DEFER_IMPROVE_UNTIL 0.4
-#define DEFER_TIERS_UNTIL 0.45
+#define DEFER_IMPROVE_UNTIL 0.6
+#define DEFER_TIERS_UNTIL 0.65
 
 static void improve(rp_solver *s, int *buf, double tiers_until);
 
@@ -1017,7 +1017,7 @@ rp_stop rp_solver_stop(const rp_solver *s)
  * share of the time limit, and only for a budget of at most
  * DEFER_MAX_MOVES moves beyond those of the draining reefs: with more, the
  * search that moves from the start does better (bench/search.sh). */
-#define DEFER_IDLE (1.0 / 3.0)
+#define DEFER_IDLE 0.25
 #define DEFER_MAX_MOVES 64
 /* Nor for fleets of fewer instances than this: on fleets of a few hundred
  * the moves chosen early did better in every run of bench/search.sh g. */
@@ -1075,14 +1075,14 @@ rp_solver *rp_solver_solve(const rp_fleet *f, const rp_solve_opts *o)
         if (done)
             break;
     }
-    /* A small budget, all spent (with --defer-moves 1, any limited budget):
+    /* A small budget, all spent (with defer_moves 1, any limited budget):
      * one more run that first settles the plan without those moves and then
      * spends them, the better plan kept. The early moves are chosen on reefs
      * not yet resized, where a step that one leaver takes off is often one
      * the search takes off anyway; on the settled plan they go where they
-     * still save. By default only when the runs so far ended by themselves
-     * (not by the clock) in at most DEFER_IDLE of the limit; asked for, it
-     * needs a tenth of the limit left, as a restart does. */
+     * still save. With defer_moves 0 only when the runs so far ended by
+     * themselves (not by the clock) in at most DEFER_IDLE of the limit; with
+     * 1, it needs a tenth of the limit left, as a restart does. */
     double used = rp__now_seconds() - t0;
     int spare = best->budget - best->drain_moves;
     bool eligible =

@@ -35,10 +35,10 @@ typedef struct rp_solve_opts {
     long max_iters;    /* 0: default, scaled to the fleet */
     long patience;     /* iterations without a lower objective before the search stops:
                           0 default (4000 + 4 per movable instance), -1 never */
-    int defer_moves;   /* a run with moves deferred after the first (search.c): 0 when the
-                          budget, all spent, is at most 64 moves, the fleet has 1,000
-                          instances or more and the first run left time,
-                          1 whenever the budget is limited, -1 never */
+    int defer_moves;   /* a run with moves deferred after the first (search.c): -1 never (the
+                          CLI's default), 0 when the budget, all spent, is at most 64 moves,
+                          the fleet has 1,000 instances or more and the first run took at
+                          most a quarter of the limit, 1 whenever the budget is limited */
     long lns_steps;    /* large-neighbourhood MIP steps at most: 0 none, -1 no cap (2% of
                           the iterations), -2 RP_LNS_AUTO_STEPS, x 24 / slots above 24 slots
                           (a step's model grows with the slots), x RP_LNS_AUTO_INSTANCES /

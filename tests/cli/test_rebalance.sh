@@ -622,7 +622,8 @@ tier_mips() {
 spawn tier_mips > "$tmp/log.tier_mips" 2>&1
 
 
-# Moves deferred: on this one-region 1,000-instance fleet a budget of 20,
+# Moves deferred (--defer-moves 0; off by default): on this one-region
+# 1,000-instance fleet a budget of 20,
 # spent at once by the first run, goes further on the plan settled without
 # it (run 2 of the log); the plan is that run's, and valid. A move of the
 # first run is traded for a better one once the reef tier MIPs have resized
@@ -664,6 +665,9 @@ deferred() {
      awk -v a="$r1" -v o="$off" 'BEGIN { exit !(o - a < 0.01 && a - o < 0.01) }'; then
     ok "budget 100, and 20 with --defer-moves -1 (the first run's plan, $off): no run with moves deferred"
   else bad "a run with moves deferred at budget 100 or with --defer-moves -1 ($off against $r1)"; fi
+  if [ "$(jq -r .settings.defer_moves "$tmp/pat.json")" = -1 ]; then
+    ok "--defer-moves is -1 (never) by default"
+  else bad "--defer-moves by default: $(jq -c .settings "$tmp/pat.json")"; fi
   r1=$(sed -n 's/.*run 1 of 1: objective \([0-9.]*\),.*/\1/p' "$tmp/defer.q:1.err")
   r2=$(sed -n 's/.*run 2, moves deferred: objective \([0-9.]*\),.*/\1/p' "$tmp/defer.q:1.err")
   obj=$(jq .objective "$tmp/defer.q:1.sum")
